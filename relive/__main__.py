@@ -1,0 +1,5 @@
+import sys
+
+from relive.cli import main
+
+sys.exit(main())

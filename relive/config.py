@@ -1,0 +1,100 @@
+"""Settings from ``RELIVE_*`` environment variables (CLI flags override them), paths, and the device policy.
+
+Nothing heavy is imported here: torch is imported only when a device is actually resolved.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from relive.errors import InvalidInput
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise InvalidInput(f"{name}={value!r} is not a whole number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how relive runs. Build with :func:`settings` (cached) or ``Settings.from_env()``."""
+
+    assets_dir: Path = REPO_ROOT / "assets"
+    models_dir: Path = REPO_ROOT / "models"
+    # Per-process scratch space for results handed to users; emptied on delivery/expiry (privacy).
+    temp_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "relive")
+    device: str = "auto"
+    kiosk: bool = False
+    # Pillow's decompression-bomb limit, set on purpose (about 16k × 16k).
+    max_image_pixels: int = 268_000_000
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        defaults = cls()
+        return cls(
+            assets_dir=_env_path("RELIVE_ASSETS", defaults.assets_dir),
+            models_dir=_env_path("RELIVE_MODELS", defaults.models_dir),
+            temp_dir=_env_path("RELIVE_TMP", defaults.temp_dir),
+            device=os.environ.get("RELIVE_DEVICE", defaults.device),
+            kiosk=_env_bool("RELIVE_KIOSK"),
+            max_image_pixels=_env_int("RELIVE_MAX_IMAGE_PIXELS", defaults.max_image_pixels),
+        )
+
+    def with_(self, **changes) -> Settings:
+        """A copy with some fields replaced (CLI flags)."""
+        return replace(self, **changes)
+
+    @property
+    def pet_dir(self) -> Path:
+        return self.assets_dir / "pet"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+def resolve_device(name: str | None = None) -> str:
+    """``auto`` → cuda if available, else mps, else cpu. An explicit device that is not there raises."""
+    import torch
+
+    name = (name or settings().device).lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise InvalidInput(f"device {name!r} asked for, but no CUDA GPU is visible; set RELIVE_DEVICE=auto or cpu")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise InvalidInput("device 'mps' asked for, but it is not available; set RELIVE_DEVICE=auto or cpu")
+    if name.split(":")[0] not in {"cpu", "cuda", "mps"}:
+        raise InvalidInput(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps")
+    return name
+
+
+def resolve_dtype(device: str):
+    """fp16 only on CUDA; everything else runs in fp32."""
+    import torch
+
+    return torch.float16 if device.startswith("cuda") else torch.float32

@@ -1,0 +1,145 @@
+"""The one image convention: RGB/RGBA uint8; PIL at the API edges, numpy inside; masks uint8, 255 = foreground.
+
+:func:`load_image` is the single door for images from users and disk: it turns every odd file (EXIF rotation,
+16-bit, CMYK, palette, LA…) into plain RGB/RGBA, and every bad one into an :class:`InvalidImage` with a fix.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import IO, Literal, Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from relive.config import settings
+from relive.errors import InvalidImage
+
+ImageSource = Union[str, os.PathLike, bytes, IO[bytes], Image.Image, np.ndarray]
+Mode = Literal["RGB", "RGBA"]
+READABLE = "JPEG, PNG or WebP"
+
+
+def load_image(source: ImageSource, mode: Mode = "RGB", *, min_side: int = 1, max_pixels: int | None = None) -> Image.Image:
+    """Open, validate and normalise an image: EXIF orientation applied, ``mode`` RGB or RGBA, uint8."""
+    max_pixels = max_pixels or settings().max_image_pixels
+    img = _open(source, max_pixels)
+    if getattr(img, "n_frames", 1) > 1:
+        raise InvalidImage(f"{_name(source)} is animated ({img.n_frames} frames); use a still photo ({READABLE})")
+    if img.width * img.height > max_pixels:
+        raise InvalidImage(f"{_name(source)} is {img.width}×{img.height}, over the {max_pixels:,}-pixel limit; resize it first")
+    try:
+        img.load()
+        img = ImageOps.exif_transpose(img)
+    except (OSError, SyntaxError, ValueError) as err:
+        raise InvalidImage(f"{_name(source)} is truncated or corrupt ({err}); save it again as {READABLE}") from None
+    if min(img.size) < min_side:
+        raise InvalidImage(f"{_name(source)} is only {img.width}×{img.height}; use an image at least {min_side}×{min_side}")
+    return _normalise_mode(img, mode)
+
+
+def _open(source: ImageSource, max_pixels: int) -> Image.Image:
+    if isinstance(source, Image.Image):
+        return source.copy()
+    if isinstance(source, np.ndarray):
+        return to_image(source)
+    if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
+        raise InvalidImage(f"no image file at {os.fspath(source)!r}; check the path")
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    old_limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels  # Pillow raises DecompressionBombError at twice this
+    try:
+        return Image.open(stream)
+    except Image.DecompressionBombError:
+        raise InvalidImage(f"{_name(source)} is far over the {max_pixels:,}-pixel limit (a decompression bomb?)") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise InvalidImage(f"{_name(source)} is not an image relive can read; use {READABLE}") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = old_limit
+
+
+def _name(source: ImageSource) -> str:
+    return repr(os.fspath(source)) if isinstance(source, (str, os.PathLike)) else "the file"
+
+
+def _normalise_mode(img: Image.Image, mode: Mode) -> Image.Image:
+    if img.mode.startswith("I") or img.mode == "F":
+        img = _to_8bit(img)
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    if mode == "RGB" and has_alpha:
+        # Transparent pixels become white, not the black that a bare convert() gives.
+        return flatten(img.convert("RGBA"))
+    return img.convert(mode)
+
+
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """16/32-bit integer or float greyscale → 8-bit L, scaled by its own range type."""
+    arr = np.asarray(img, dtype=np.float64)
+    top = 1.0 if img.mode == "F" and arr.max(initial=0) <= 1.0 else (255.0 if arr.max(initial=0) <= 255 else 65535.0)
+    return Image.fromarray(np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+
+
+def flatten(img: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+    """RGBA → RGB over a solid background."""
+    base = Image.new("RGBA", img.size, background + (255,))
+    return Image.alpha_composite(base, img.convert("RGBA")).convert("RGB")
+
+
+def to_array(img: Image.Image) -> np.ndarray:
+    """PIL → numpy uint8 (H, W, C)."""
+    return np.asarray(img, dtype=np.uint8)
+
+
+def to_image(arr: np.ndarray) -> Image.Image:
+    """numpy (H, W), (H, W, 3) or (H, W, 4) → PIL; floats are taken as [0, 1]."""
+    arr = np.asarray(arr)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all():
+            raise InvalidImage("the image array holds NaN or infinite values")
+        arr = np.clip(arr * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    elif arr.dtype != np.uint8:
+        raise InvalidImage(f"image arrays must be uint8 or float in [0, 1], got {arr.dtype}")
+    if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4)):
+        return Image.fromarray(arr)
+    raise InvalidImage(f"an image array has shape (H, W), (H, W, 3) or (H, W, 4), got {arr.shape}")
+
+
+def alpha_mask(img: Image.Image) -> np.ndarray:
+    """The alpha channel as a uint8 mask (255 = opaque foreground)."""
+    if img.mode != "RGBA":
+        raise InvalidImage(f"expected an RGBA image with transparency, got mode {img.mode}")
+    return np.asarray(img.getchannel("A"), dtype=np.uint8)
+
+
+def layer(base: Image.Image, layers: list[Image.Image | None]) -> Image.Image:
+    """Stack RGBA ``layers`` (bottom first, ``None`` skipped) over ``base``; every layer is resized to the base."""
+    out = base.convert("RGBA")
+    for top in layers:
+        if top is not None:
+            top = top.convert("RGBA")
+            out = Image.alpha_composite(out, top if top.size == out.size else top.resize(out.size, Image.LANCZOS))
+    return out
+
+
+SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
+def save_image(img: Image.Image, path: str | os.PathLike) -> Path:
+    """Write ``img`` by its extension (PNG keeps alpha; JPEG is flattened), atomically: no half-written file."""
+    path = Path(path)
+    fmt = SAVE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InvalidImage(f"cannot save as {path.suffix or 'a file without extension'!r}; use .png, .jpg or .webp")
+    if not path.parent.is_dir():
+        raise InvalidImage(f"folder {os.fspath(path.parent)!r} does not exist; create it first")
+    if fmt == "JPEG" and img.mode == "RGBA":
+        img = flatten(img)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        img.save(tmp, fmt)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,1 @@
+"""PET: a creature dressed in the accessories that best match a music taste."""

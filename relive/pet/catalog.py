@@ -1,0 +1,145 @@
+"""The accessory catalogue (the brief's ``AccessoryDataset.csv`` format) and the base creatures.
+
+``accessories.csv`` has the columns ``FileName,Type,<18 genres>``; the image of a row lives at
+``<catalogue folder>/<type in lower case>/<FileName>``. :func:`check_catalog` is the brief's ``check_dataset``:
+it collects every problem, each with its line, and :func:`load_catalog` raises them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from relive import genres
+from relive.config import settings
+from relive.errors import CatalogError, UnknownName
+
+SLOTS: tuple[str, ...] = ("Head", "Face", "Torso")
+NOTHING = "nothing"
+_FIXED_COLUMNS = ("FileName", "Type")
+
+
+def display_name(file_name: str) -> str:
+    """``rasta_beanie.png`` → ``Rasta beanie``."""
+    return Path(file_name).stem.replace("_", " ").strip().capitalize()
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """Accessories as parallel arrays: row ``i`` is ``files[i]`` of slot ``types[i]`` with genre ``vectors[i]``."""
+
+    root: Path
+    files: tuple[str, ...]
+    types: tuple[str, ...]
+    vectors: np.ndarray  # (n, 18) float64 in [0, 1]
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def slot_rows(self, slot: str) -> np.ndarray:
+        """Catalogue rows of one slot, in catalogue order."""
+        return np.array([i for i, t in enumerate(self.types) if t == slot], dtype=np.intp)
+
+    def name(self, row: int) -> str:
+        return display_name(self.files[row])
+
+    def image_path(self, row: int) -> Path:
+        return self.root / self.types[row].lower() / self.files[row]
+
+    def find(self, slot: str, name: str) -> int:
+        """Row of an accessory of ``slot`` by file name or display name (case-insensitive)."""
+        wanted = name.strip().lower()
+        for row in self.slot_rows(slot):
+            if wanted in (self.files[row].lower(), self.name(row).lower(), Path(self.files[row]).stem.lower()):
+                return int(row)
+        raise UnknownName(f"{slot.lower()} accessory", name, [self.name(r) for r in self.slot_rows(slot)])
+
+
+def check_catalog(table: pd.DataFrame, root: Path, *, check_images: bool = True) -> list[str]:
+    """Every problem of a catalogue table, each naming its CSV line; an empty list means it is fine."""
+    problems = [f"missing column {c!r}" for c in _FIXED_COLUMNS if c not in table.columns]
+    mapping, unknown, repeated = genres.classify_columns(c for c in table.columns if c not in _FIXED_COLUMNS)
+    problems += genres.column_problems(unknown, repeated)
+    missing = [g for g in genres.GENRES if g not in mapping.values()]
+    if missing:
+        problems.append(f"missing genre column(s): {', '.join(missing)}")
+    if problems:
+        return problems  # rows cannot be checked against a broken header
+    raw = table[list(mapping)]
+    weights = raw.apply(pd.to_numeric, errors="coerce")
+    seen: dict[str, int] = {}
+    for i, row in enumerate(table.itertuples(index=False)):
+        line = i + 2  # line 1 is the header
+        problems += _row_problems(line, str(row.FileName).strip(), str(row.Type).strip(), raw.iloc[i], weights.iloc[i], root, check_images, seen)
+    for slot in SLOTS:
+        if slot not in set(table["Type"].astype(str).str.strip()):
+            problems.append(f"no {slot} accessory at all; every slot needs at least one")
+    return problems
+
+
+def _row_problems(line, file_name, slot, raw, weights, root, check_images, seen) -> list[str]:
+    problems = []
+    if not file_name or file_name == "nan":
+        problems.append(f"line {line}: empty FileName")
+    elif file_name.lower() in seen:
+        problems.append(f"line {line}: duplicate FileName {file_name!r} (first on line {seen[file_name.lower()]})")
+    else:
+        seen[file_name.lower()] = line
+    if slot not in SLOTS:
+        problems.append(f"line {line}: unknown Type {slot!r} (use {', '.join(SLOTS)})")
+    elif check_images and file_name and not (root / slot.lower() / file_name).is_file():
+        problems.append(f"line {line}: image {slot.lower()}/{file_name} not found in {root}")
+    bad = [f"{genres.canonical_genre(g)}={raw[g]}" for g, v in weights.items() if not 0 <= v <= 1]  # NaN fails too
+    if bad:
+        problems.append(f"line {line}: weights must be numbers in [0, 1]: {', '.join(bad)}")
+    return problems
+
+
+def read_catalog(path: str | Path, *, check_images: bool = True) -> Catalog:
+    """Read and check a catalogue CSV; raise :class:`CatalogError` listing every problem."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, encoding="utf-8-sig", dtype={"FileName": str, "Type": str}, skipinitialspace=True)
+    except FileNotFoundError:
+        raise CatalogError(str(path), ["file not found; pass --catalog with the path of accessories.csv"]) from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise CatalogError(str(path), [f"not a readable CSV ({err})"]) from None
+    problems = check_catalog(table, path.parent, check_images=check_images)
+    if problems:
+        raise CatalogError(str(path), problems)
+    mapping = genres.column_map(c for c in table.columns if c not in _FIXED_COLUMNS)
+    ordered = table.rename(columns=mapping)[list(genres.GENRES)].to_numpy(dtype=np.float64)
+    return Catalog(
+        root=path.parent,
+        files=tuple(table["FileName"].str.strip()),
+        types=tuple(table["Type"].str.strip()),
+        vectors=ordered,
+    )
+
+
+@lru_cache(maxsize=8)
+def load_catalog(path: str | Path | None = None, *, check_images: bool = True) -> Catalog:
+    """The catalogue at ``path`` (default: the shipped one), read once and cached."""
+    return read_catalog(path or settings().pet_dir / "accessories.csv", check_images=check_images)
+
+
+@lru_cache(maxsize=1)
+def creatures() -> dict[str, Path]:
+    """Base creatures shipped with relive: display name → PNG path, in ``creatures.csv`` order."""
+    table = pd.read_csv(settings().pet_dir / "creatures.csv", encoding="utf-8-sig")
+    return {row.Name: settings().pet_dir / "creatures" / row.FileName for row in table.itertuples(index=False)}
+
+
+def creature_path(name: str | None) -> Path:
+    """A creature by display name (or file stem); ``None`` is the first one."""
+    known = creatures()
+    if name is None:
+        return next(iter(known.values()))
+    for label, path in known.items():
+        if name.strip().lower() in (label.lower(), path.stem.lower()):
+            return path
+    raise UnknownName("creature", name, known)

@@ -1,0 +1,70 @@
+"""The whole PET souvenir in one call: match, optional swaps, pet image, chart, card and explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from relive import genres
+from relive.errors import InvalidInput, UnknownName
+from relive.pet import matcher, render
+from relive.pet.catalog import NOTHING, SLOTS, Catalog, creature_path, load_catalog
+
+AUTO = "auto"
+STRATEGIES = ("best", "surprise")
+
+
+@dataclass(frozen=True)
+class PetSouvenir:
+    vector: np.ndarray
+    match: matcher.PetMatch  # what the matcher chose
+    rows: tuple[int | None, int | None, int | None]  # what the pet wears, after the user's swaps
+    image: Image.Image  # RGBA pet
+    chart: Image.Image
+    card: Image.Image
+    explanation: list[str]
+
+    def accessories(self, catalog: Catalog) -> dict[str, str]:
+        return {s: (catalog.name(r) if r is not None else NOTHING) for s, r in zip(SLOTS, self.rows)}
+
+
+def choose(vec: np.ndarray, catalog: Catalog, strategy: str = "best", seed: int | None = None) -> matcher.PetMatch:
+    if strategy == "best":
+        return matcher.best_match(vec, catalog)
+    if strategy == "surprise":
+        return matcher.surprise_match(vec, catalog, seed=seed)
+    raise UnknownName("strategy", strategy, STRATEGIES)
+
+
+def apply_swaps(match: matcher.PetMatch, catalog: Catalog, swaps: Mapping[str, str] | None) -> tuple[int | None, ...]:
+    """Replace the matcher's pick per slot by ``auto`` (keep), ``nothing`` or an accessory name."""
+    rows = dict(zip(SLOTS, match.rows))
+    for slot, choice in (swaps or {}).items():
+        if slot not in rows:
+            raise UnknownName("slot", slot, SLOTS)
+        if choice is None or choice.strip().lower() == AUTO:
+            continue
+        rows[slot] = None if choice.strip().lower() == NOTHING else catalog.find(slot, choice)
+    return tuple(rows[s] for s in SLOTS)
+
+
+def make_pet(vec: np.ndarray, *, creature: str | None = None, strategy: str = "best", seed: int | None = None,
+             swaps: Mapping[str, str] | None = None, catalog: Catalog | None = None,
+             size: int = render.PET_SIZE) -> PetSouvenir:
+    """Everything the Pet tab and ``relive pet`` show, for one preference vector."""
+    vec = genres.validate(vec)
+    if not 64 <= size <= 4096:
+        raise InvalidInput(f"pet size must be between 64 and 4096 pixels, got {size}")
+    catalog = catalog or load_catalog()
+    match = choose(vec, catalog, strategy, seed)
+    rows = apply_swaps(match, catalog, swaps)
+    cos, _ = matcher.similarities(vec[None, :], catalog)
+    sims = tuple(float(cos[0, r]) if r is not None else 0.0 for r in rows)
+    image = render.render_pet(catalog, creature_path(creature), rows, size)
+    chart = render.taste_chart(vec, catalog, rows)
+    explanation = render.explain(vec, catalog, rows, sims)
+    card = render.pet_card(image, chart, genres.top_genres(vec), explanation)
+    return PetSouvenir(vec, match, rows, image, chart, card, explanation)

@@ -1,0 +1,25 @@
+"""Adapters shared by the tabs: library errors become friendly ``gr.Error`` messages."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import gradio as gr
+
+from relive.errors import ReliveError
+
+log = logging.getLogger("relive.ui")
+
+
+def friendly(fn):
+    """Run a handler; a user mistake (ReliveError) is shown as a gr.Error with its fix, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ReliveError as err:
+            raise gr.Error(str(err), title="Let's fix that") from None
+
+    return wrapper
