@@ -7,13 +7,14 @@ flagship head, face and torso accessory (highest weight in each slot), on
 every creature. Layers are stacked creature → Torso → Face → Head with
 ``PIL.Image.alpha_composite``; run ``tools/render_pet_art.py`` first.
 
-Usage: python tools/contact_sheet.py [--out PATH] [--full-out PATH] [--cell 160]
+Usage: python tools/contact_sheet.py [--out PATH] [--full-out PATH] [--cell 160] [--per-row 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -34,6 +35,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+@lru_cache(maxsize=None)
 def font(size: int = 14) -> ImageFont.ImageFont:
     """Pillow's default font at ``size`` (older Pillow: fixed bitmap font)."""
     try:

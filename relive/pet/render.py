@@ -93,6 +93,6 @@ def explain(vec: np.ndarray, catalog: Catalog, rows: tuple[int | None, ...], sim
             continue
         strongest = genres.top_genres(catalog.vectors[row], 2)
         shared = [g for g in strongest if vec[genres.GENRES.index(g)] > 0]
-        because = f"it is all about {' & '.join(strongest)}" + (", like you" if shared else "")
+        because = f"all about {' & '.join(strongest)}" + (f"; you love {' & '.join(shared)} too" if shared else "")
         lines.append(f"{slot}: {catalog.name(row)} — {sim:.0%} match, {because}")
     return lines

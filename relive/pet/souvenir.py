@@ -39,9 +39,9 @@ def choose(vec: np.ndarray, catalog: Catalog, strategy: str = "best", seed: int 
     raise UnknownName("strategy", strategy, STRATEGIES)
 
 
-def apply_swaps(match: matcher.PetMatch, catalog: Catalog, swaps: Mapping[str, str] | None) -> tuple[int | None, ...]:
-    """Replace the matcher's pick per slot by ``auto`` (keep), ``nothing`` or an accessory name."""
-    rows = dict(zip(SLOTS, match.rows))
+def apply_swaps(rows: tuple[int | None, ...], catalog: Catalog, swaps: Mapping[str, str] | None) -> tuple[int | None, ...]:
+    """Replace the picked ``rows`` per slot by ``auto`` (keep), ``nothing`` or an accessory name."""
+    rows = dict(zip(SLOTS, rows))
     for slot, choice in (swaps or {}).items():
         if slot not in rows:
             raise UnknownName("slot", slot, SLOTS)
@@ -60,7 +60,8 @@ def make_pet(vec: np.ndarray, *, creature: str | None = None, strategy: str = "b
         raise InvalidInput(f"pet size must be between 64 and 4096 pixels, got {size}")
     catalog = catalog or load_catalog()
     match = choose(vec, catalog, strategy, seed)
-    rows = apply_swaps(match, catalog, swaps)
+    # No taste yet (all zero): the creature waits, bare, for the first slider to move.
+    rows = apply_swaps(match.rows if vec.any() else (None, None, None), catalog, swaps)
     cos, _ = matcher.similarities(vec[None, :], catalog)
     sims = tuple(float(cos[0, r]) if r is not None else 0.0 for r in rows)
     image = render.render_pet(catalog, creature_path(creature), rows, size)

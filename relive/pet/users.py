@@ -72,6 +72,7 @@ def analysis_figure(vectors: np.ndarray, profiles: np.ndarray, counts: pd.Series
     pos = np.arange(len(counts))[::-1]
     count_ax.barh(pos, counts.to_numpy() + 1, color=colours)  # +1 so zero shows on the log scale
     count_ax.set_xscale("log")
+    count_ax.set_xlim(left=0.8)  # so an accessory never chosen (0 + 1) is visible as a stub
     count_ax.set_yticks(pos, counts.index, fontsize=7)
     count_ax.set_xlabel("users assigned (+1, log scale)")
     never = int((counts == 0).sum())

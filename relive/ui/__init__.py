@@ -15,7 +15,7 @@ def build_demo() -> gr.Blocks:
         gr.Markdown("# relive\nYour music taste, turned into festival souvenirs.", elem_id="relive-title")
         with gr.Tabs():
             with gr.Tab("1 · Pet", id="pet"):
-                build_pet_tab()
+                build_pet_tab(demo)
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
 

@@ -52,8 +52,8 @@ def apply_preset(name: str, creature: str, head: str, face: str, torso: str):
     return (*vec.tolist(), *_pet_outputs(vec, creature, head, face, torso, "best", None))
 
 
-def build_pet_tab() -> dict[str, gr.components.Component]:
-    """Lay out the tab inside the current Blocks; returns the components other tabs may read (the sliders)."""
+def build_pet_tab(demo: gr.Blocks) -> dict[str, gr.components.Component]:
+    """Lay out the tab inside ``demo``; returns the components other tabs may read (the sliders)."""
     catalog = load_catalog()
     sliders: dict[str, gr.Slider] = {}
     with gr.Row(equal_height=False):
@@ -66,7 +66,7 @@ def build_pet_tab() -> dict[str, gr.components.Component]:
                     gr.Markdown(f"**{title}**")
                     with gr.Row():
                         for name in names:
-                            sliders[name] = gr.Slider(0, 1, value=0, step=0.05, label=name, min_width=140)
+                            sliders[name] = gr.Slider(0, 1, value=0, step=0.05, label=name, min_width=140, buttons=[])
             with gr.Accordion("Swap an accessory", open=False):
                 swaps = [gr.Dropdown([AUTO_LABEL, NOTHING] + [catalog.name(r) for r in catalog.slot_rows(slot)],
                                      value=AUTO_LABEL, label=slot) for slot in SLOTS]
@@ -75,6 +75,7 @@ def build_pet_tab() -> dict[str, gr.components.Component]:
                 surprise_button = gr.Button("Surprise me", variant="primary", elem_classes="big-action")
         with gr.Column(scale=6):
             image = gr.Image(label="Your festival pet", type="pil", image_mode="RGBA", format="png", height=480,
+                             elem_id="pet-image",
                              interactive=False, buttons=["download", "fullscreen"])
             why = gr.Markdown("*Pick a preset or move a slider: your pet dresses up to match.*")
             with gr.Tabs():
@@ -86,7 +87,7 @@ def build_pet_tab() -> dict[str, gr.components.Component]:
     values = [sliders[g] for g in genres.GENRES]  # canonical order, whatever the layout
     inputs = [creature, *swaps, *values]
     outputs = [image, why, chart, card]
-    gr.on([s.release for s in values] + [creature.change] + [d.change for d in swaps],
+    gr.on([demo.load] + [s.release for s in values] + [creature.change] + [d.change for d in swaps],
           pet, inputs, outputs, api_name="pet", trigger_mode="always_last")
     surprise_button.click(surprise, inputs, outputs, api_name="pet_surprise")
     for button in preset_buttons:
