@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup setup-test chromium bench
+.PHONY: run test setup setup-test chromium bench models
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,17 @@ setup-test: $(PY) chromium
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# The offline segmentation/face models (two .tflite files from the mediapipe 0.10.21 wheel); idempotent.
+models: $(PY)
+	$(PY) tools/fetch_models.py
+
+# A failed model fetch must not stop the app: the tabs that need no model keep working, the others say why.
 run: setup
+	-$(PY) tools/fetch_models.py
 	$(PY) app.py
 
-test: setup-test
+test: setup-test models
 	$(PY) -m pytest
 
-bench: setup
+bench: setup models
 	$(PY) bench/run_all.py

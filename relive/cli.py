@@ -19,6 +19,9 @@ def _pet(args: argparse.Namespace) -> None:
     from relive.pet.presets import preset_vector
     from relive.pet.souvenir import make_pet
 
+    for path in (args.out, args.chart, args.card):
+        if path:
+            imaging.check_output_path(path)  # refuse a bad name before writing anything
     catalog = load_catalog(args.catalog)
     swaps = {"Head": args.head, "Face": args.face, "Torso": args.torso}
     taste = genres.parse(args.genres) if args.genres is not None else preset_vector(args.preset)
@@ -71,9 +74,16 @@ def _analyse(table, profiles, args) -> None:
     print(f"analysis → {args.analysis}; accessories never chosen: {len(never)}" + (f" ({', '.join(never.index)})" if len(never) else ""))
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line like every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"relive: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="relive", description="Festival souvenirs from your music taste and photo.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = _Parser(prog="relive", description="Festival souvenirs from your music taste and photo.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     pet = sub.add_parser("pet", help="dress a pet in the accessories that match your taste")
     taste = pet.add_mutually_exclusive_group(required=True)
@@ -116,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.run(args)
     except ReliveError as err:
-        print(f"relive: error: {err}", file=sys.stderr)
+        print("relive: error: " + " ".join(str(err).split()), file=sys.stderr)
         return 2
     except OSError as err:  # disk full, permission denied… still one line, no traceback
         print(f"relive: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)

@@ -40,7 +40,10 @@ def validate(values: np.ndarray | Iterable[float], *, row_labels: Iterable[objec
 
     NaN, infinity, negatives and values above 1 are refused; ``row_labels`` names rows in the message.
     """
-    arr = np.array(values, dtype=np.float64)
+    try:
+        arr = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidGenres(f"genre values must be {N_GENRES} numbers in [0, 1] per user, got {values!r:.80}") from None
     if arr.shape[-1:] != (N_GENRES,) or arr.ndim not in (1, 2):
         raise InvalidGenres(f"a preference vector has {N_GENRES} values (one per genre), got shape {arr.shape}")
     bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
@@ -64,10 +67,14 @@ def _describe_bad(arr: np.ndarray, bad: np.ndarray, row_labels: Iterable[object]
 
 def from_mapping(prefs: Mapping[str, float]) -> np.ndarray:
     """A vector from ``{genre: value}``; genres not named are 0, names are matched loosely."""
-    vec = np.zeros(N_GENRES)
+    vec, given = np.zeros(N_GENRES), set()
     for name, value in prefs.items():
+        index = GENRES.index(canonical_genre(name))
+        if index in given:
+            raise InvalidGenres(f"genre {GENRES[index]} is given twice")
+        given.add(index)
         try:
-            vec[GENRES.index(canonical_genre(name))] = float(value)
+            vec[index] = float(value)
         except (TypeError, ValueError):
             raise InvalidGenres(f"genre {name!r} has value {value!r}, which is not a number") from None
     return validate(vec)

@@ -24,25 +24,33 @@ READABLE = "JPEG, PNG or WebP"
 
 def load_image(source: ImageSource, mode: Mode = "RGB", *, min_side: int = 1, max_pixels: int | None = None) -> Image.Image:
     """Open, validate and normalise an image: EXIF orientation applied, ``mode`` RGB or RGBA, uint8."""
-    max_pixels = max_pixels or settings().max_image_pixels
+    if mode not in ("RGB", "RGBA"):
+        raise InvalidImage(f"images are loaded as 'RGB' or 'RGBA', not {mode!r}")
+    max_pixels = settings().max_image_pixels if max_pixels is None else max_pixels
     img = _open(source, max_pixels)
+    try:
+        _check(img, source, min_side, max_pixels)
+        return _normalise_mode(ImageOps.exif_transpose(img), mode)
+    except (OSError, SyntaxError, ValueError) as err:
+        raise InvalidImage(f"{_name(source)} is truncated or corrupt ({err}); save it again as {READABLE}") from None
+    finally:
+        if img is not source:
+            img.close()  # the normalised image is a copy; release the file now
+
+
+def _check(img: Image.Image, source: ImageSource, min_side: int, max_pixels: int) -> None:
     if getattr(img, "n_frames", 1) > 1:
         raise InvalidImage(f"{_name(source)} is animated ({img.n_frames} frames); use a still photo ({READABLE})")
     if img.width * img.height > max_pixels:
         raise InvalidImage(f"{_name(source)} is {img.width}×{img.height}, over the {max_pixels:,}-pixel limit; resize it first")
-    try:
-        img.load()
-        img = ImageOps.exif_transpose(img)
-    except (OSError, SyntaxError, ValueError) as err:
-        raise InvalidImage(f"{_name(source)} is truncated or corrupt ({err}); save it again as {READABLE}") from None
     if min(img.size) < min_side:
         raise InvalidImage(f"{_name(source)} is only {img.width}×{img.height}; use an image at least {min_side}×{min_side}")
-    return _normalise_mode(img, mode)
+    img.load()
 
 
 def _open(source: ImageSource, max_pixels: int) -> Image.Image:
     if isinstance(source, Image.Image):
-        return source.copy()
+        return source  # never modified: every step below returns a new image
     if isinstance(source, np.ndarray):
         return to_image(source)
     if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
@@ -67,18 +75,27 @@ def _name(source: ImageSource) -> str:
 def _normalise_mode(img: Image.Image, mode: Mode) -> Image.Image:
     if img.mode.startswith("I") or img.mode == "F":
         img = _to_8bit(img)
-    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
-    if mode == "RGB" and has_alpha:
+    if mode == "RGB" and has_alpha(img):
         # Transparent pixels become white, not the black that a bare convert() gives.
         return flatten(img.convert("RGBA"))
     return img.convert(mode)
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
-    """16/32-bit integer or float greyscale → 8-bit L, scaled by its own range type."""
+    """16/32-bit integer or float greyscale → 8-bit L. 16-bit modes span 0–65535; float spans [0, 1] or 0–255."""
     arr = np.asarray(img, dtype=np.float64)
-    top = 1.0 if img.mode == "F" and arr.max(initial=0) <= 1.0 else (255.0 if arr.max(initial=0) <= 255 else 65535.0)
+    peak = arr.max(initial=0)
+    if img.mode.startswith("I;16"):
+        top = 65535.0
+    elif img.mode == "F":
+        top = 1.0 if peak <= 1.0 else 255.0
+    else:  # "I": 32-bit, in practice 8- or 16-bit data
+        top = 255.0 if peak <= 255 else 65535.0
     return Image.fromarray(np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+
+
+def has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
 
 
 def flatten(img: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
@@ -126,16 +143,22 @@ def layer(base: Image.Image, layers: list[Image.Image | None]) -> Image.Image:
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
-def save_image(img: Image.Image, path: str | os.PathLike) -> Path:
-    """Write ``img`` by its extension (PNG keeps alpha; JPEG is flattened), atomically: no half-written file."""
+def check_output_path(path: str | os.PathLike) -> tuple[Path, str]:
+    """``(path, Pillow format)`` for an image to be written, or InvalidImage naming what to change."""
     path = Path(path)
     fmt = SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InvalidImage(f"cannot save as {path.suffix or 'a file without extension'!r}; use .png, .jpg or .webp")
+        raise InvalidImage(f"cannot save {os.fspath(path)!r} as {path.suffix or 'no extension'!r}; use .png, .jpg or .webp")
     if not path.parent.is_dir():
         raise InvalidImage(f"folder {os.fspath(path.parent)!r} does not exist; create it first")
-    if fmt == "JPEG" and img.mode == "RGBA":
-        img = flatten(img)
+    return path, fmt
+
+
+def save_image(img: Image.Image, path: str | os.PathLike) -> Path:
+    """Write ``img`` by its extension (PNG keeps alpha; JPEG is flattened), atomically: no half-written file."""
+    path, fmt = check_output_path(path)
+    if fmt == "JPEG" and img.mode != "RGB":
+        img = flatten(img) if has_alpha(img) else img.convert("RGB")
     tmp = path.with_name(f".{path.name}.partial")
     try:
         img.save(tmp, fmt)

@@ -21,6 +21,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from relive import genres
+from relive.csvfiles import csv_line, drop_blank_rows
 from relive.errors import InvalidGenres, InvalidInput
 from relive.pet.catalog import SLOTS, Catalog
 from relive.pet.matcher import TOP_N, match_batch
@@ -41,23 +42,22 @@ def read_user_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator
     """Yield ``(user ids, vectors (n, 18) with NaN rows for invalid input, CSV line numbers)`` per chunk."""
     try:
         reader = pd.read_csv(path, chunksize=chunk_rows, encoding="utf-8-sig", skipinitialspace=True,
-                             keep_default_na=False, na_values=[], dtype={ID_COLUMN: str})
+                             keep_default_na=False, na_values=[], dtype={ID_COLUMN: str}, skip_blank_lines=False)
         first = next(reader, None)
     except FileNotFoundError:
         raise InvalidInput(f"no users file at {os.fspath(path)!r}; check the path") from None
     except pd.errors.EmptyDataError:
         raise InvalidInput(f"{os.fspath(path)!r} is empty; it needs a header row: UserID,<genres…>") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InvalidInput(f"{os.fspath(path)!r} is not a readable CSV: {err}") from None
+        raise InvalidInput(f"{os.fspath(path)!r} is not a readable CSV: {_one_line(err)}") from None
     if first is None:
         return
     if ID_COLUMN not in first.columns:
         raise InvalidInput(f"{os.fspath(path)!r} has no {ID_COLUMN} column; the header must be UserID,<genres…>")
     mapping = genres.column_map(c for c in first.columns if c != ID_COLUMN)
-    line = 2  # line 1 is the header
     for chunk in _chain(first, reader):
-        yield chunk[ID_COLUMN], _vectors(chunk, mapping), np.arange(line, line + len(chunk))
-        line += len(chunk)
+        chunk = drop_blank_rows(chunk)
+        yield chunk[ID_COLUMN], _vectors(chunk, mapping), np.array([csv_line(i) for i in chunk.index], dtype=np.int64)
 
 
 def _chain(first: pd.DataFrame, rest) -> Iterator[pd.DataFrame]:
@@ -65,7 +65,11 @@ def _chain(first: pd.DataFrame, rest) -> Iterator[pd.DataFrame]:
     try:
         yield from rest
     except pd.errors.ParserError as err:
-        raise InvalidInput(f"the users file is not a valid CSV: {err}") from None
+        raise InvalidInput(f"the users file is not a valid CSV: {_one_line(err)}") from None
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
 
 
 def _vectors(chunk: pd.DataFrame, mapping: dict[str, str]) -> np.ndarray:
@@ -84,6 +88,8 @@ def assign_csv(users_csv: str | Path, out_csv: str | Path, catalog: Catalog, *, 
                skip_invalid: bool = False, chunk_rows: int = CHUNK_ROWS, progress: bool = True) -> BatchReport:
     """Match every user of ``users_csv`` and write ``out_csv``; see the module docstring for the rules."""
     out_csv = Path(out_csv)
+    if not out_csv.parent.is_dir():
+        raise InvalidInput(f"folder {os.fspath(out_csv.parent)!r} does not exist; create it first")
     report = BatchReport()
     fd, tmp_name = tempfile.mkstemp(prefix=".pet-batch-", suffix=".csv", dir=out_csv.parent)
     try:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from relive import genres
+from relive.csvfiles import csv_line, drop_blank_rows
 from relive.config import settings
 from relive.errors import CatalogError, UnknownName
 
@@ -71,10 +72,11 @@ def check_catalog(table: pd.DataFrame, root: Path, *, check_images: bool = True)
         return problems  # rows cannot be checked against a broken header
     raw = table[list(mapping)]
     weights = raw.apply(pd.to_numeric, errors="coerce")
-    seen: dict[str, int] = {}
-    for i, row in enumerate(table.itertuples(index=False)):
-        line = i + 2  # line 1 is the header
-        problems += _row_problems(line, str(row.FileName).strip(), str(row.Type).strip(), raw.iloc[i], weights.iloc[i], root, check_images, seen)
+    seen: dict[tuple[str, str], int] = {}
+    for i, (index, row) in enumerate(table.iterrows()):
+        file_name = "" if pd.isna(row["FileName"]) else str(row["FileName"]).strip()
+        problems += _row_problems(csv_line(index), file_name, str(row["Type"]).strip(), raw.iloc[i], weights.iloc[i],
+                                  root, check_images, seen)
     for slot in SLOTS:
         if slot not in set(table["Type"].astype(str).str.strip()):
             problems.append(f"no {slot} accessory at all; every slot needs at least one")
@@ -83,12 +85,13 @@ def check_catalog(table: pd.DataFrame, root: Path, *, check_images: bool = True)
 
 def _row_problems(line, file_name, slot, raw, weights, root, check_images, seen) -> list[str]:
     problems = []
-    if not file_name or file_name == "nan":
+    key = (slot, file_name.lower())
+    if not file_name:
         problems.append(f"line {line}: empty FileName")
-    elif file_name.lower() in seen:
-        problems.append(f"line {line}: duplicate FileName {file_name!r} (first on line {seen[file_name.lower()]})")
+    elif key in seen:
+        problems.append(f"line {line}: duplicate FileName {file_name!r} in {slot} (first on line {seen[key]})")
     else:
-        seen[file_name.lower()] = line
+        seen[key] = line
     if slot not in SLOTS:
         problems.append(f"line {line}: unknown Type {slot!r} (use {', '.join(SLOTS)})")
     elif check_images and file_name and not (root / slot.lower() / file_name).is_file():
@@ -103,7 +106,8 @@ def read_catalog(path: str | Path, *, check_images: bool = True) -> Catalog:
     """Read and check a catalogue CSV; raise :class:`CatalogError` listing every problem."""
     path = Path(path)
     try:
-        table = pd.read_csv(path, encoding="utf-8-sig", dtype={"FileName": str, "Type": str}, skipinitialspace=True)
+        table = drop_blank_rows(pd.read_csv(path, encoding="utf-8-sig", dtype={"FileName": str, "Type": str},
+                                            skipinitialspace=True, skip_blank_lines=False))
     except FileNotFoundError:
         raise CatalogError(str(path), ["file not found; pass --catalog with the path of accessories.csv"]) from None
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:

@@ -1,0 +1,155 @@
+"""Swappable external models behind small registries (name → backend class), as rembg's ``new_session`` does.
+
+A backend class has a ``name``, a classmethod :meth:`Backend.available` (is the dependency importable and are
+the weights present?) and the family's uniform call (``segment``, ``detect``…). Registries import nothing
+heavy: each backend imports its library inside ``__init__``, so ``import relive.backends.faces`` stays cheap.
+
+    registry = Registry("segmentation backend", preference=("mediapipe", "rembg"))
+
+    @registry.register
+    class MediaPipe(Backend):
+        name = "mediapipe"
+        ...
+
+    session = registry.new_session("mediapipe")   # UnknownName / ModelUnavailable with a fix in the message
+    session = registry.session()                  # cached; None → the first available in preference order
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import threading
+from pathlib import Path
+from typing import ClassVar, Generic, NamedTuple, TypeVar
+
+from relive.config import settings
+from relive.errors import ModelUnavailable, UnknownName
+
+
+class Availability(NamedTuple):
+    """Whether a backend can run here; ``reason`` says what is missing and how to fix it (empty when ok)."""
+
+    ok: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+class Backend:
+    """Base class of every backend. Subclasses set ``name`` and override :meth:`available`."""
+
+    name: ClassVar[str] = ""
+
+    @classmethod
+    def available(cls, **kwargs) -> Availability:
+        return Availability(True)
+
+    @classmethod
+    def require(cls, **kwargs) -> None:
+        """Raise :class:`ModelUnavailable` (with the reason as the fix) when the backend cannot run."""
+        ok, reason = cls.available(**kwargs)
+        if not ok:
+            raise ModelUnavailable(f"{cls.name}: {reason}")
+
+
+def module_missing(module: str, pip_name: str | None = None) -> str:
+    """'' when ``module`` is importable, else a reason naming the pip package; never imports the module."""
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    return "" if found else f"the {module!r} package is not installed; run `pip install {pip_name or module}`"
+
+
+B = TypeVar("B", bound=Backend)
+
+
+class Registry(Generic[B]):
+    """Backends of one family by name, with a default choice and a cache of ready sessions."""
+
+    def __init__(self, kind: str, preference: tuple[str, ...] = ()):
+        self.kind = kind  # used in messages: "unknown segmentation backend 'x'; choose one of: …"
+        self.preference = preference
+        self._classes: dict[str, type[B]] = {}
+        self._sessions: dict[tuple, B] = {}
+        self._lock = threading.Lock()
+        # Close native sessions before interpreter teardown: mediapipe's own __del__ fails noisily at that point.
+        atexit.register(self.clear)
+
+    def register(self, cls: type[B]) -> type[B]:
+        """Class decorator: add ``cls`` under ``cls.name``."""
+        if not cls.name or cls.name in self._classes:
+            raise ValueError(f"{self.kind} {cls.__name__} needs a unique non-empty name, got {cls.name!r}")
+        self._classes[cls.name] = cls
+        return cls
+
+    def names(self) -> list[str]:
+        return list(self._classes)
+
+    def get(self, name: str) -> type[B]:
+        try:
+            return self._classes[name]
+        except KeyError:
+            raise UnknownName(self.kind, name, self._classes) from None
+
+    def available(self) -> dict[str, Availability]:
+        """Every backend's availability, by name (cheap: nothing is loaded)."""
+        return {name: cls.available() for name, cls in self._classes.items()}
+
+    def default_name(self) -> str:
+        """The first available backend in preference order; else the first preferred (whose error then explains)."""
+        order = list(self.preference) + [n for n in self._classes if n not in self.preference]
+        return next((n for n in order if self._classes[n].available()), order[0])
+
+    def new_session(self, name: str | None = None, **kwargs) -> B:
+        """A fresh, ready backend. Unknown name → UnknownName; missing dependency/weights → ModelUnavailable."""
+        cls = self.get(name or self.default_name())
+        cls.require(**kwargs)
+        return cls(**kwargs)
+
+    def session(self, name: str | None = None, **kwargs) -> B:
+        """Like :meth:`new_session`, but loaded once and reused. Keyed on the settings too, so changing
+        ``RELIVE_MODELS`` (and clearing ``settings``' cache) gives a new session."""
+        name = name or self.default_name()
+        key = (name, tuple(sorted(kwargs.items())), settings())
+        with self._lock:  # two threads (Gradio workers) must not load the same model twice
+            if key not in self._sessions:
+                self._sessions[key] = self.new_session(name, **kwargs)
+            return self._sessions[key]
+
+    def clear(self) -> None:
+        """Forget the cached sessions (tests, or after the models folder changed)."""
+        with self._lock:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            close = getattr(session, "close", None)
+            if close:
+                close()
+
+
+# --- helpers shared by the MediaPipe backends (segmentation and faces use the same install step) -------------
+
+FETCH_HINT = "run `make models` (or `python tools/fetch_models.py`)"
+
+
+def models_file(filename: str) -> Path:
+    """Where a model file lives: the models folder (``RELIVE_MODELS``, default ``models/``)."""
+    return settings().models_dir / filename
+
+
+def mediapipe_missing(model_filename: str) -> str:
+    """'' when mediapipe is importable and the model file is present, else the reason and the fix."""
+    path = models_file(model_filename)
+    if not path.is_file():
+        return f"model file {path} is missing; {FETCH_HINT}, or set RELIVE_MODELS to the folder that holds it"
+    return module_missing("mediapipe")
+
+
+def mediapipe_image(rgb):
+    """An RGB uint8 numpy image as a ``mediapipe.Image`` (which needs C-contiguous memory)."""
+    import mediapipe as mp
+    import numpy as np
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb, dtype=np.uint8))

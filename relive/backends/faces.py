@@ -1,0 +1,264 @@
+"""Face detection behind a registry, and the square face crop the AVATAR starts from.
+
+Every backend answers ``session.detect(image) -> list[Face]`` (x, y, w, h in pixels of the image, and a score
+in 0..1), largest face first. Backends:
+
+- ``mediapipe`` (default when ``make models`` has run): MediaPipe's short-range face detector
+  (``face_detection_short_range.tflite``), for faces within ~2 m of the camera, as at a booth.
+- ``haar``: OpenCV's frontal-face Haar cascade, shipped inside opencv-contrib-python (no download).
+
+    from relive.backends import faces
+    crop, info = faces.face_square_crop(photo, 512)
+    if info.notice: show(info.notice)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from PIL import Image
+
+from relive import imaging
+from relive.backends import (
+    Availability,
+    Backend,
+    Registry,
+    mediapipe_image,
+    mediapipe_missing,
+    models_file,
+    module_missing,
+)
+from relive.errors import InvalidInput
+
+
+class Face(NamedTuple):
+    """A face box in image pixels; ``score`` is the detector's confidence in 0..1."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    score: float
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return self.x + self.w / 2, self.y + self.h / 2
+
+
+class FaceDetector(Backend):
+    """``detect(RGB image) -> list[Face]``, largest first, boxes clamped to the image."""
+
+    def detect(self, image: imaging.ImageSource) -> list[Face]:
+        rgb = imaging.to_array(imaging.load_image(image, "RGB"))
+        with self._lock:  # the underlying runtimes are not safe for concurrent calls on one session
+            found = self._find(rgb)
+        height, width = rgb.shape[:2]
+        boxes = [clamp_face(face, width, height) for face in found]
+        return sorted((f for f in boxes if f.w > 0 and f.h > 0), key=lambda f: (f.area, f.score), reverse=True)
+
+    def _find(self, rgb: np.ndarray) -> list[Face]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the native resources (cached sessions are closed by ``FACES.clear()``)."""
+
+
+FACES: Registry[FaceDetector] = Registry("face detector", preference=("mediapipe", "haar"))
+
+
+def clamp_face(face: Face, width: int, height: int) -> Face:
+    left, top = max(0, face.x), max(0, face.y)
+    right, bottom = min(width, face.x + face.w), min(height, face.y + face.h)
+    return Face(left, top, right - left, bottom - top, face.score)
+
+
+def iou(a: Face, b: Face) -> float:
+    w = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    h = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    inter = max(0, w) * max(0, h)
+    union = a.area + b.area - inter
+    return inter / union if union else 0.0
+
+
+def suppress_duplicates(faces: list[Face], threshold: float = 0.3) -> list[Face]:
+    """Non-maximum suppression: of boxes overlapping more than ``threshold`` IoU, keep the best scored."""
+    kept: list[Face] = []
+    for face in sorted(faces, key=lambda f: f.score, reverse=True):
+        if all(iou(face, other) <= threshold for other in kept):
+            kept.append(face)
+    return kept
+
+
+def square_windows(width: int, height: int) -> list[tuple[int, int, int]]:
+    """Square windows (left, top, side) covering the image, side = its shorter side, half-overlapping."""
+    side = min(width, height)
+    span = max(width, height) - side
+    starts = sorted(set(range(0, span + 1, max(1, side // 2))) | {span})
+    return [(s, 0, side) if width >= height else (0, s, side) for s in starts]
+
+
+@FACES.register
+class MediaPipeFaces(FaceDetector):
+    """MediaPipe short-range face detector (BlazeFace, 128×128 input)."""
+
+    name = "mediapipe"
+    MODEL = "face_detection_short_range.tflite"
+    MIN_CONFIDENCE = 0.6  # lower fires on coffee, cats (0.37–0.43) and galaxies (0.53); real faces score 0.8+
+
+    @classmethod
+    def available(cls) -> Availability:
+        reason = mediapipe_missing(cls.MODEL)
+        return Availability(not reason, reason)
+
+    def __init__(self):
+        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+
+        options = vision.FaceDetectorOptions(
+            base_options=BaseOptions(model_asset_path=os.fspath(models_file(self.MODEL))),
+            running_mode=vision.RunningMode.IMAGE,
+            min_detection_confidence=self.MIN_CONFIDENCE,
+        )
+        self._detector = vision.FaceDetector.create_from_options(options)
+        self._lock = threading.Lock()
+
+    def _find(self, rgb: np.ndarray) -> list[Face]:
+        # The task squashes any image into its square input, which distorts wide photos until no face is found;
+        # square windows keep faces at their true shape (one window for a square photo).
+        height, width = rgb.shape[:2]
+        found = []
+        for left, top, side in square_windows(width, height):
+            window = rgb[top:top + side, left:left + side]
+            for detection in self._detector.detect(mediapipe_image(window)).detections:
+                box = detection.bounding_box
+                score = detection.categories[0].score if detection.categories else 0.0
+                found.append(Face(box.origin_x + left, box.origin_y + top, box.width, box.height, float(score)))
+        return suppress_duplicates(found)
+
+    def close(self) -> None:
+        self._detector.close()
+
+
+HAAR_CASCADE = "haarcascade_frontalface_default.xml"
+
+
+def haar_cascade_path() -> Path | None:
+    """The frontal-face cascade shipped with OpenCV, or None (opencv-python 5.0.0.93 ships none)."""
+    import cv2
+
+    folder = getattr(getattr(cv2, "data", None), "haarcascades", None)
+    path = Path(folder) / HAAR_CASCADE if folder else None
+    return path if path is not None and path.is_file() else None
+
+
+@FACES.register
+class HaarFaces(FaceDetector):
+    """OpenCV's Viola–Jones frontal-face cascade: no model download, frontal faces only, slower."""
+
+    name = "haar"
+    MAX_SIDE = 640  # detect on a copy this size at most: the cascade's cost grows with the pixel count
+    # Overlapping hits needed to report a face. Real faces gather 20–50; false ones (collars, patches, coffee
+    # foam) 4–8 on skimage's photos, and a weak one beside a strong face is dropped by RELATIVE_HITS.
+    MIN_NEIGHBORS = 8
+    RELATIVE_HITS = 0.25
+
+    @classmethod
+    def available(cls) -> Availability:
+        if reason := module_missing("cv2", "opencv-contrib-python"):
+            return Availability(False, reason)
+        if haar_cascade_path() is None:
+            return Availability(False, f"this OpenCV build ships no {HAAR_CASCADE} (cv2.data.haarcascades); "
+                                       "run `pip install opencv-contrib-python` (5.1 or 4.x has it)")
+        return Availability(True)
+
+    def __init__(self):
+        import cv2
+
+        self._cv2 = cv2
+        self._cascade = cv2.CascadeClassifier(os.fspath(haar_cascade_path()))
+        self._lock = threading.Lock()
+
+    def _find(self, rgb: np.ndarray) -> list[Face]:
+        cv2 = self._cv2
+        scale = min(1.0, self.MAX_SIDE / max(rgb.shape[:2]))
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        if scale < 1.0:
+            grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        grey = cv2.equalizeHist(grey)  # booth lighting varies; the cascade works on contrast
+        min_side = max(24, round(min(grey.shape) * 0.06))
+        boxes, neighbours = self._cascade.detectMultiScale2(
+            grey, scaleFactor=1.1, minNeighbors=self.MIN_NEIGHBORS, minSize=(min_side, min_side))
+        hits = np.asarray(neighbours, dtype=float).ravel()
+        keep = hits >= self.RELATIVE_HITS * hits.max(initial=0)
+        # The cascade gives no probability; more merged hits means surer, squashed into 0..1.
+        return [Face(round(x / scale), round(y / scale), round(w / scale), round(h / scale),
+                     float(n / (n + self.MIN_NEIGHBORS)))
+                for (x, y, w, h), n in zip(np.asarray(boxes).reshape(-1, 4)[keep], hits[keep], strict=True)]
+
+
+def detect(image: imaging.ImageSource, backend: str | None = None) -> list[Face]:
+    """Faces in ``image``, largest first, with the cached session of ``backend`` (None: mediapipe, else haar)."""
+    return FACES.session(backend).detect(image)
+
+
+# --- the square face crop -------------------------------------------------------------------------------------
+
+FACE_ZOOM = 3.0  # crop side / face box side: hair above (MediaPipe boxes start at the brows), shoulders below
+FACE_DROP = 0.1  # crop centre this many face heights below the face centre: the face sits a little high
+
+
+@dataclass(frozen=True)
+class CropInfo:
+    """What :func:`face_square_crop` did: faces found, the face used, the crop box, and a notice for the user."""
+
+    faces_found: int
+    notice: str  # empty when there is nothing to tell
+    box: tuple[int, int, int, int]  # left, top, right, bottom in the source image
+    face: Face | None
+    backend: str
+
+
+def centre_box(width: int, height: int) -> tuple[int, int, int, int]:
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    return left, top, left + side, top + side
+
+
+def face_box(face: Face, width: int, height: int) -> tuple[int, int, int, int]:
+    """A square around ``face`` with headroom, as large as FACE_ZOOM asks but inside the image."""
+    side = min(round(max(face.w, face.h) * FACE_ZOOM), width, height)
+    cx, cy = face.center
+    left = min(max(0, round(cx - side / 2)), width - side)
+    top = min(max(0, round(cy + FACE_DROP * face.h - side / 2)), height - side)
+    return left, top, left + side, top + side
+
+
+def crop_notice(faces_found: int) -> str:
+    if faces_found == 0:
+        return "No face found, so the centre of the photo is used; face the camera in good light for a better crop"
+    if faces_found > 1:
+        return f"{faces_found} faces found, using the largest"
+    return ""
+
+
+def face_square_crop(image: imaging.ImageSource, size: int = 512,
+                     backend: str | None = None) -> tuple[Image.Image, CropInfo]:
+    """A ``size``×``size`` crop centred on the largest face (with headroom), or the centre square when none."""
+    if not isinstance(size, int) or not 16 <= size <= 8192:
+        raise InvalidInput(f"size={size!r} is out of range; use a whole number of pixels from 16 to 8192")
+    img = imaging.load_image(image, "RGB")
+    detector = FACES.session(backend)
+    found = detector.detect(img)
+    face = found[0] if found else None
+    box = face_box(face, *img.size) if face else centre_box(*img.size)
+    crop = img.crop(box).resize((size, size), Image.LANCZOS)
+    return crop, CropInfo(len(found), crop_notice(len(found)), box, face, detector.name)
