@@ -147,6 +147,23 @@ def mediapipe_missing(model_filename: str) -> str:
     return module_missing("mediapipe")
 
 
+class MediaPipeModel:
+    """Mixin for backends running one MediaPipe task model from the models folder (``MODEL`` = its file name)."""
+
+    MODEL: ClassVar[str] = ""
+
+    @classmethod
+    def available(cls) -> Availability:
+        reason = mediapipe_missing(cls.MODEL)
+        return Availability(not reason, reason)
+
+    @classmethod
+    def base_options(cls):
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+
+        return BaseOptions(model_asset_path=str(models_file(cls.MODEL)))
+
+
 def mediapipe_image(rgb):
     """An RGB uint8 numpy image as a ``mediapipe.Image`` (which needs C-contiguous memory)."""
     import mediapipe as mp

@@ -27,10 +27,9 @@ from relive import imaging
 from relive.backends import (
     Availability,
     Backend,
+    MediaPipeModel,
     Registry,
     mediapipe_image,
-    mediapipe_missing,
-    models_file,
     module_missing,
 )
 from relive.errors import InvalidInput
@@ -107,24 +106,18 @@ def square_windows(width: int, height: int) -> list[tuple[int, int, int]]:
 
 
 @FACES.register
-class MediaPipeFaces(FaceDetector):
+class MediaPipeFaces(MediaPipeModel, FaceDetector):
     """MediaPipe short-range face detector (BlazeFace, 128×128 input)."""
 
     name = "mediapipe"
     MODEL = "face_detection_short_range.tflite"
     MIN_CONFIDENCE = 0.6  # lower fires on coffee, cats (0.37–0.43) and galaxies (0.53); real faces score 0.8+
 
-    @classmethod
-    def available(cls) -> Availability:
-        reason = mediapipe_missing(cls.MODEL)
-        return Availability(not reason, reason)
-
     def __init__(self):
         from mediapipe.tasks.python import vision
-        from mediapipe.tasks.python.core.base_options import BaseOptions
 
         options = vision.FaceDetectorOptions(
-            base_options=BaseOptions(model_asset_path=os.fspath(models_file(self.MODEL))),
+            base_options=self.base_options(),
             running_mode=vision.RunningMode.IMAGE,
             min_detection_confidence=self.MIN_CONFIDENCE,
         )

@@ -26,9 +26,9 @@ from relive import imaging
 from relive.backends import (
     Availability,
     Backend,
+    MediaPipeModel,
     Registry,
     mediapipe_image,
-    mediapipe_missing,
     models_file,
     module_missing,
 )
@@ -59,23 +59,17 @@ def _probability_to_mask(prob: np.ndarray) -> np.ndarray:
 
 
 @SEGMENTERS.register
-class MediaPipeSegmenter(Segmenter):
+class MediaPipeSegmenter(MediaPipeModel, Segmenter):
     """MediaPipe selfie segmenter: one confidence mask, the person's probability."""
 
     name = "mediapipe"
     MODEL = "selfie_segmentation.tflite"
 
-    @classmethod
-    def available(cls) -> Availability:
-        reason = mediapipe_missing(cls.MODEL)
-        return Availability(not reason, reason)
-
     def __init__(self):
         from mediapipe.tasks.python import vision
-        from mediapipe.tasks.python.core.base_options import BaseOptions
 
         options = vision.ImageSegmenterOptions(
-            base_options=BaseOptions(model_asset_path=os.fspath(models_file(self.MODEL))),
+            base_options=self.base_options(),
             running_mode=vision.RunningMode.IMAGE,
             output_confidence_masks=True,
             output_category_mask=False,
