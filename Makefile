@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup setup-test chromium bench models
+.PHONY: run test setup setup-test chromium bench models carousel-data
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ test: setup-test models
 
 bench: setup models
 	$(PY) bench/run_all.py
+
+# The CAROUSEL training set (git-ignored, ~1.3 GB): rendered festival scenes + photos bundled with scikit-image.
+carousel-data: setup models
+	$(PY) tools/make_carousel_data.py --out data/carousel

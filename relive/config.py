@@ -44,6 +44,7 @@ class Settings:
     temp_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "relive")
     device: str = "auto"
     kiosk: bool = False
+    dev: bool = False  # also offer generators made for tests (``tiny``) in the UI
     # Pillow's decompression-bomb limit, set on purpose (about 16k × 16k).
     max_image_pixels: int = 268_000_000
 
@@ -56,6 +57,7 @@ class Settings:
             temp_dir=_env_path("RELIVE_TMP", defaults.temp_dir),
             device=os.environ.get("RELIVE_DEVICE", defaults.device),
             kiosk=_env_bool("RELIVE_KIOSK"),
+            dev=_env_bool("RELIVE_DEV"),
             max_image_pixels=_env_int("RELIVE_MAX_IMAGE_PIXELS", defaults.max_image_pixels),
         )
 

@@ -125,8 +125,11 @@ class Registry(Generic[B]):
             sessions, self._sessions = list(self._sessions.values()), {}
         for session in sessions:
             close = getattr(session, "close", None)
-            if close:
-                close()
+            try:
+                if close:
+                    close()
+            except RuntimeError:  # at interpreter exit mediapipe's dispatcher may already be gone: nothing to free
+                pass
 
 
 # --- helpers shared by the MediaPipe backends (segmentation and faces use the same install step) -------------

@@ -1,0 +1,610 @@
+"""Procedural festival scenes with lit people, and person-shaped silhouettes — training data without downloads.
+
+Harmonisation needs a foreground whose appearance fits its scene. Photos of people are scarce offline, so scenes
+are rendered here (numpy + PIL + OpenCV): a stage under coloured beams, a sunset crowd, food trucks under string
+lights, a beach stage at night, a field of tents and flags, a fairground wheel at dusk. Each scene places one or
+more people lit by the scene's own light (ambient colour, a coloured key light, a rim from the light behind), so
+the ground truth is *harmonised* by construction and a perturbed copy of the person is not.
+
+    scene = render_scene("stage", 768, 512, np.random.default_rng(0), n_people=2)
+    scene.image            # uint8 (512, 768, 3)
+    scene.people[0]        # uint8 mask (512, 768), 255 = the first person
+    mask = person_mask(640, 480, rng)   # a standalone random silhouette, e.g. for a mask over any photo
+
+Rendering works on float32 RGB canvases in [0, 1+] (light adds up) and tone-maps once at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from relive.errors import InvalidInput, UnknownName
+
+Colour = tuple[float, float, float]
+
+
+@dataclass
+class Scene:
+    kind: str
+    image: np.ndarray                                            # uint8 (H, W, 3)
+    people: list[np.ndarray] = field(default_factory=list)       # uint8 (H, W) masks, 255 = person
+
+
+# --- small drawing kit -----------------------------------------------------------------------------------------
+
+SUPERSAMPLE = 2  # shapes are drawn at 2× and averaged down: soft, anti-aliased edges
+
+
+def polygon_cover(height: int, width: int, polygons=(), ellipses=(), lines=()) -> np.ndarray:
+    """Anti-aliased coverage in [0, 1] of polygons [(x, y)…], ellipses (cx, cy, rx, ry) and thick lines
+    ((x0, y0, x1, y1), width) with round caps, in pixel coordinates of a (height, width) frame."""
+    s = SUPERSAMPLE
+    layer = Image.new("L", (width * s, height * s), 0)
+    draw = ImageDraw.Draw(layer)
+    for points in polygons:
+        draw.polygon([(x * s, y * s) for x, y in points], fill=255)
+    for cx, cy, rx, ry in ellipses:
+        draw.ellipse([(cx - rx) * s, (cy - ry) * s, (cx + rx) * s, (cy + ry) * s], fill=255)
+    for (x0, y0, x1, y1), thick in lines:
+        draw.line([(x0 * s, y0 * s), (x1 * s, y1 * s)], fill=255, width=max(1, round(thick * s)))
+        for x, y in ((x0, y0), (x1, y1)):  # round joints
+            r = thick * s / 2
+            draw.ellipse([x * s - r, y * s - r, x * s + r, y * s + r], fill=255)
+    small = layer.resize((width, height), Image.BOX)
+    return np.asarray(small, np.float32) / 255.0
+
+
+def paint(canvas: np.ndarray, cover: np.ndarray, colour) -> None:
+    """Alpha-blend ``colour`` (an RGB triple or an image) over ``canvas`` where ``cover`` (0..1) says, in place."""
+    import cv2
+
+    x, y, w, h = cv2.boundingRect((cover > 0).view(np.uint8) if cover.dtype == bool else (cover > 0).astype(np.uint8))
+    if w == 0 or h == 0:
+        return
+    region = (slice(y, y + h), slice(x, x + w))  # work on the shape's box only: most shapes are small
+    a = cover[region][..., None]
+    colour = np.asarray(colour, np.float32)
+    colour = colour[region] if colour.ndim == 3 else colour
+    canvas[region] = canvas[region] * (1.0 - a) + a * colour
+
+
+def add_light(canvas: np.ndarray, cover: np.ndarray, colour, intensity: float = 1.0) -> None:
+    """Additive light (glows, beams, bulbs), in place."""
+    canvas += cover[..., None] * (np.asarray(colour, np.float32) * intensity)
+
+
+def vertical_gradient(height: int, width: int, stops: list[tuple[float, Colour]]) -> np.ndarray:
+    """A (height, width, 3) gradient through colour ``stops`` [(position 0..1 from the top, rgb)…]."""
+    positions = np.array([p for p, _ in stops], np.float32)
+    colours = np.array([c for _, c in stops], np.float32)
+    y = np.linspace(0.0, 1.0, height, dtype=np.float32)
+    column = np.stack([np.interp(y, positions, colours[:, c]) for c in range(3)], axis=1)
+    return np.repeat(column[:, None, :], width, axis=1).astype(np.float32)
+
+
+def radial(height: int, width: int, cx: float, cy: float, radius: float, sy: float = 1.0) -> np.ndarray:
+    """A Gaussian blob (peak 1) centred at (cx, cy); ``sy`` stretches it vertically."""
+    y, x = np.ogrid[:height, :width]
+    return np.exp(-(((x - cx) ** 2) + ((y - cy) / sy) ** 2) / (2.0 * radius**2)).astype(np.float32)
+
+
+def smooth_noise(height: int, width: int, rng: np.random.Generator, cells: int) -> np.ndarray:
+    """Value noise in [-1, 1] with about ``cells`` blobs across the width (clouds, haze, fabric, grass)."""
+    import cv2
+
+    gh, gw = max(2, round(cells * height / width)), max(2, cells)
+    grid = rng.uniform(-1.0, 1.0, (gh, gw)).astype(np.float32)
+    return cv2.resize(grid, (width, height), interpolation=cv2.INTER_CUBIC)
+
+
+def fractal_noise(height: int, width: int, rng: np.random.Generator, base: int = 4, octaves: int = 4) -> np.ndarray:
+    total = np.zeros((height, width), np.float32)
+    for octave in range(octaves):
+        total += smooth_noise(height, width, rng, base * 2**octave) * 0.5**octave
+    return total / 1.9
+
+
+def blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    import cv2
+
+    return cv2.GaussianBlur(img, (0, 0), max(sigma, 0.1))
+
+
+def hsv(h: float, s: float, v: float) -> Colour:
+    import colorsys
+
+    return colorsys.hsv_to_rgb(h % 1.0, s, v)
+
+
+def finish(canvas: np.ndarray, rng: np.random.Generator, grain: float = 0.018) -> np.ndarray:
+    """Tone-map (soft shoulder so lights bloom instead of clipping), vignette, sensor grain → uint8."""
+    height, width = canvas.shape[:2]
+    bloom = blur(np.maximum(canvas - 0.8, 0.0), 0.02 * max(height, width))
+    img = canvas + 0.6 * bloom
+    img = 1.0 - np.exp(-1.6 * img)  # filmic-ish shoulder; 1 - e^-1.6 ≈ 0.8 for a mid-bright 1.0
+    img /= 1.0 - math.exp(-1.6 * 1.25)
+    vignette = 1.0 - 0.35 * (1.0 - radial(height, width, width / 2, height / 2, 0.6 * max(height, width)))
+    img = img * vignette[..., None]
+    img += rng.normal(0.0, grain, img.shape).astype(np.float32)
+    return (np.clip(img, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+# --- people --------------------------------------------------------------------------------------------------
+
+SKIN = [(0.96, 0.80, 0.69), (0.92, 0.72, 0.56), (0.80, 0.58, 0.42), (0.62, 0.42, 0.29), (0.44, 0.29, 0.20),
+        (0.30, 0.20, 0.14)]
+HAIR = [(0.08, 0.06, 0.05), (0.25, 0.16, 0.09), (0.55, 0.38, 0.20), (0.85, 0.72, 0.45), (0.65, 0.22, 0.10),
+        (0.55, 0.55, 0.58), (0.85, 0.25, 0.55), (0.20, 0.55, 0.80)]
+TROUSERS = [(0.15, 0.22, 0.40), (0.08, 0.08, 0.09), (0.55, 0.50, 0.38), (0.35, 0.38, 0.42), (0.25, 0.35, 0.60),
+            (0.75, 0.72, 0.68)]
+
+
+@dataclass
+class Figure:
+    """A person drawn as coverage layers (float (H, W) in [0, 1]) in painting order, with their colours."""
+
+    layers: list[tuple[np.ndarray, Colour]]
+    bbox: tuple[int, int, int, int]  # x, y, w, h of the whole figure (may extend past the frame)
+
+    @property
+    def cover(self) -> np.ndarray:
+        return np.maximum.reduce([layer for layer, _ in self.layers])
+
+
+def _limb(x: float, y: float, angle_deg: float, length: float) -> tuple[float, float]:
+    """The end of a limb from (x, y) at ``angle_deg`` from straight down (positive = towards +x)."""
+    a = math.radians(angle_deg)
+    return x + length * math.sin(a), y + length * math.cos(a)
+
+
+ARM_POSES = {  # (upper-arm angle from down, forearm angle from down), for the figure's right arm (mirrored left)
+    "down": ((8, 20), (0, 15)),
+    "cheer": ((140, 175), (150, 185)),
+    "wave": ((100, 140), (150, 200)),
+    "hip": ((25, 45), (-60, -30)),
+    "out": ((60, 95), (60, 110)),
+}
+
+
+def figure(height: int, width: int, rng: np.random.Generator, foot_x: float, foot_y: float, person_h: float) -> Figure:
+    """A standing person ``person_h`` pixels tall with feet at (foot_x, foot_y): head, hair, torso, arms and legs
+    in a random pose (arms down, cheering, waving, hands on hips, out), random build and clothes."""
+    H = person_h
+    top = foot_y - H
+    build = rng.uniform(0.85, 1.2)
+    shoulder_w, hip_w = 0.125 * H * build, 0.095 * H * build
+    shoulder_y, waist_y, hip_y = top + 0.17 * H, top + 0.42 * H, top + 0.52 * H
+    cx = foot_x + rng.normal(0.0, 0.01 * H)
+    lean = rng.normal(0.0, 0.015 * H)
+    limb_w = 0.055 * H * build
+    leg_w = 0.07 * H * build
+
+    head = (cx + lean, top + 0.065 * H, 0.048 * H, 0.064 * H)
+    hair_len = rng.uniform(0.0, 0.12) * H  # short to shoulder-length
+    hair = [(head[0], head[1] - 0.012 * H, head[2] * 1.12, head[3] * 1.0)]
+    hair_poly = [[(head[0] - head[2] * 1.1, head[1] - 0.01 * H), (head[0] + head[2] * 1.1, head[1] - 0.01 * H),
+                  (head[0] + head[2] * 1.05, head[1] + hair_len), (head[0] - head[2] * 1.05, head[1] + hair_len)]]
+    neck = [[(cx + lean - 0.02 * H, head[1]), (cx + lean + 0.02 * H, head[1]), (cx + 0.022 * H, shoulder_y),
+             (cx - 0.022 * H, shoulder_y)]]
+    torso = [[(cx + lean - shoulder_w, shoulder_y), (cx + lean + shoulder_w, shoulder_y),
+              (cx + 0.8 * shoulder_w, waist_y), (cx + hip_w, hip_y + 0.03 * H), (cx - hip_w, hip_y + 0.03 * H),
+              (cx - 0.8 * shoulder_w, waist_y)]]
+    torso_round = [(cx + lean - shoulder_w * 0.75, shoulder_y + 0.02 * H, shoulder_w * 0.3, 0.03 * H),
+                   (cx + lean + shoulder_w * 0.75, shoulder_y + 0.02 * H, shoulder_w * 0.3, 0.03 * H)]
+
+    sleeves, forearms, hands = [], [], []
+    pose = str(rng.choice(list(ARM_POSES)))
+    for side in (-1, 1):
+        this_pose = pose if rng.random() < 0.75 else str(rng.choice(list(ARM_POSES)))
+        (u0, u1), (f0, f1) = ARM_POSES[this_pose]
+        sx, sy = cx + lean + side * (shoulder_w - 0.3 * limb_w), shoulder_y + 0.3 * limb_w
+        ex, ey = _limb(sx, sy, side * rng.uniform(u0, u1), 0.17 * H)
+        hx, hy = _limb(ex, ey, side * rng.uniform(f0, f1), 0.15 * H)
+        short_sleeve = rng.random() < 0.6
+        mid = (sx + 0.55 * (ex - sx), sy + 0.55 * (ey - sy)) if short_sleeve else (ex, ey)
+        sleeves.append(((sx, sy, *mid), limb_w * 1.05))
+        forearms.append(((sx, sy, ex, ey), limb_w * 0.9))
+        forearms.append(((ex, ey, hx, hy), limb_w * 0.8))
+        hands.append((hx, hy, 0.03 * H, 0.034 * H))
+
+    stance = rng.uniform(0.03, 0.14) * H
+    legs = []
+    for side in (-1, 1):
+        hipx = cx + side * 0.55 * hip_w
+        fx = cx + side * stance * rng.uniform(0.6, 1.0)
+        kx, ky = (hipx + fx) / 2 + side * rng.uniform(0.0, 0.02) * H, (hip_y + foot_y) / 2
+        legs += [((hipx, hip_y, kx, ky), leg_w), ((kx, ky, fx, foot_y - 0.02 * H), leg_w * 0.85)]
+    shoes = [(cx + side * stance * 0.8 + side * 0.02 * H, foot_y - 0.015 * H, 0.04 * H, 0.018 * H) for side in (-1, 1)]
+
+    skin = SKIN[rng.integers(len(SKIN))]
+    shirt = hsv(rng.random(), rng.uniform(0.0, 0.9), rng.uniform(0.25, 0.95))
+    trousers = TROUSERS[rng.integers(len(TROUSERS))]
+    hair_colour = HAIR[rng.integers(len(HAIR))]
+    shoe_colour = hsv(rng.random(), rng.uniform(0.0, 0.5), rng.uniform(0.1, 0.9))
+    cover = lambda **k: polygon_cover(height, width, **k)
+    layers = [
+        (cover(lines=legs), trousers),
+        (cover(ellipses=shoes), shoe_colour),
+        (cover(lines=forearms, ellipses=hands), skin),
+        (cover(polygons=neck), skin),
+        (cover(polygons=torso, ellipses=torso_round, lines=sleeves), shirt),
+        (cover(ellipses=[head]), skin),
+        (cover(ellipses=hair, polygons=hair_poly) * _hair_cut(height, width, head, hair_len), hair_colour),
+    ]
+    x0 = cx - max(0.45 * H, stance + 0.1 * H)
+    return Figure(layers, (int(x0), int(top - 0.02 * H), int(0.9 * H), int(1.02 * H)))
+
+
+def _hair_cut(height: int, width: int, head, hair_len: float) -> np.ndarray:
+    """Hair covers the top of the head and falls behind it, leaving the face (a band in front of it) bare."""
+    hx, hy, rx, ry = head
+    face = polygon_cover(height, width, ellipses=[(hx, hy + 0.35 * ry, rx * 0.85, ry * 0.75)])
+    return 1.0 - face
+
+
+@dataclass
+class Light:
+    """How a scene lights its people: a dim ambient colour, a key light from one side, a rim from behind."""
+
+    ambient: Colour
+    key: Colour
+    key_side: float  # -1 = light from the left, +1 = from the right
+    rim: Colour
+    rim_strength: float = 0.6
+
+
+def light_figure(canvas: np.ndarray, fig: Figure, light: Light, rng: np.random.Generator) -> np.ndarray:
+    """Paint ``fig`` into ``canvas`` under ``light`` (in place); return the person's binary mask (uint8, 255)."""
+    import cv2
+
+    height, width = canvas.shape[:2]
+    x, y, w, h = fig.bbox
+    xs = (np.arange(width, dtype=np.float32) - (x + w / 2)) / max(w / 2, 1.0)
+    # Lambert-like falloff across the body towards the key light, darker towards the feet.
+    side = np.clip(0.55 + 0.45 * light.key_side * xs, 0.1, 1.0)[None, :]
+    ys = np.clip((np.arange(height, dtype=np.float32) - y) / max(h, 1.0), 0.0, 1.0)[:, None]
+    key = side * (1.0 - 0.35 * ys)
+    shade = (np.asarray(light.ambient, np.float32) + key[..., None] * np.asarray(light.key, np.float32))
+    texture = 1.0 + 0.05 * fractal_noise(height, width, rng, max(8, width // 40), 3)[..., None]
+    person = np.zeros_like(canvas)
+    for cover, colour in fig.layers:
+        paint(person, cover, colour)
+    lit = person * shade * texture
+
+    full = fig.cover
+    solid = (full > 0.5).astype(np.uint8)
+    # Rim: a bright band just inside the silhouette's edge, strongest on the side facing away from the key light.
+    inside_dist = cv2.distanceTransform(solid, cv2.DIST_L2, 3)
+    rim = np.exp(-inside_dist / max(0.012 * h, 1.0)) * solid
+    rim_side = np.clip(0.5 - 0.5 * light.key_side * xs, 0.0, 1.0)[None, :]
+    lit += (rim * (0.35 + 0.65 * rim_side))[..., None] * np.asarray(light.rim, np.float32) * light.rim_strength
+    paint(canvas, full, np.zeros(3, np.float32))
+    canvas += lit * full[..., None]
+    return solid * 255
+
+
+def person_mask(width: int, height: int, rng: np.random.Generator, *, min_height: float = 0.4,
+                max_height: float = 0.95, cut_at_bottom: float = 0.3) -> np.ndarray:
+    """A random person-shaped silhouette (uint8 (height, width), 255 = person) standing in the frame; with
+    probability ``cut_at_bottom`` the legs leave the bottom edge (a waist-up shot)."""
+    fig = _random_figure(height, width, rng, min_height, max_height, cut_at_bottom)
+    return ((fig.cover > 0.5) * 255).astype(np.uint8)
+
+
+def _random_figure(height: int, width: int, rng: np.random.Generator, min_height: float, max_height: float,
+                   cut_at_bottom: float, x_range: tuple[float, float] = (0.2, 0.8)) -> Figure:
+    person_h = rng.uniform(min_height, max_height) * height
+    foot_y = height * rng.uniform(0.9, 0.99)
+    if rng.random() < cut_at_bottom:
+        foot_y = height + rng.uniform(0.1, 0.4) * person_h  # legs out of frame; head stays inside
+        person_h = min(person_h * 1.3, foot_y - 0.04 * height)
+    return figure(height, width, rng, rng.uniform(*x_range) * width, foot_y, person_h)
+
+
+def add_people(canvas: np.ndarray, rng: np.random.Generator, light: Light, n: int) -> list[np.ndarray]:
+    """Place ``n`` lit people standing in the foreground (left to right, not overlapping much); their masks."""
+    height, width = canvas.shape[:2]
+    slots = np.sort(rng.permutation(np.linspace(0.15, 0.85, max(n, 1) * 2))[:n])
+    masks = []
+    for slot in slots:
+        x_range = (slot - 0.06, slot + 0.06) if n > 1 else (0.2, 0.8)
+        fig = _random_figure(height, width, rng, 0.45 if n == 1 else 0.4, 0.9 if n == 1 else 0.75, 0.3, x_range)
+        masks.append(light_figure(canvas, fig, light, rng))
+    # A later person may hide part of an earlier one: each mask keeps only what is visible.
+    for i in range(len(masks) - 1):
+        for later in masks[i + 1:]:
+            masks[i] = np.where(later > 0, 0, masks[i]).astype(np.uint8)
+    return masks
+
+
+# --- scene pieces ------------------------------------------------------------------------------------------------
+
+def crowd(canvas: np.ndarray, rng: np.random.Generator, base_y: float, head_r: float, colour: Colour,
+          rim: Colour, density: float = 1.0) -> None:
+    """A row of heads and shoulders (with some raised arms) from the back, dark, rim-lit by the light ahead."""
+    height, width = canvas.shape[:2]
+    ellipses, polygons, lines = [], [], []
+    x = rng.uniform(-head_r, head_r)
+    while x < width + head_r:
+        r = head_r * rng.uniform(0.8, 1.2)
+        y = base_y + rng.normal(0.0, 0.35 * r)
+        ellipses.append((x, y, r * 0.85, r))
+        polygons.append([(x - 2.4 * r, y + 1.4 * r), (x - 1.6 * r, y + 0.9 * r), (x + 1.6 * r, y + 0.9 * r),
+                         (x + 2.4 * r, y + 1.4 * r), (x + 2.6 * r, height), (x - 2.6 * r, height)])
+        if rng.random() < 0.15:
+            side = rng.choice([-1, 1])
+            lines.append(((x + side * 1.5 * r, y + r, x + side * rng.uniform(1.5, 3) * r, y - rng.uniform(2, 4) * r), 0.6 * r))
+        x += r * rng.uniform(1.6, 2.6) / density
+    cover = polygon_cover(height, width, polygons=polygons, ellipses=ellipses, lines=lines)
+    shift = max(1, round(0.25 * head_r))  # rim on the upper edges only: the light is ahead and above
+    below = np.zeros_like(cover)
+    below[shift:] = cover[:-shift]
+    edge = blur(np.clip(cover - below, 0.0, 1.0), 0.1 * head_r)
+    paint(canvas, cover, colour)
+    add_light(canvas, edge, rim, 0.8)
+
+
+def beam(canvas: np.ndarray, apex: tuple[float, float], angle_deg: float, spread_deg: float, length: float,
+         colour: Colour, intensity: float) -> None:
+    """A stage light's beam: a cone from ``apex`` at ``angle_deg`` from straight down, fading with distance."""
+    height, width = canvas.shape[:2]
+    ax, ay = apex
+    left = _limb(ax, ay, angle_deg - spread_deg / 2, length)
+    right = _limb(ax, ay, angle_deg + spread_deg / 2, length)
+    cone = polygon_cover(height, width, polygons=[[apex, left, right]])
+    cone = blur(cone, 0.01 * width)
+    falloff = radial(height, width, ax, ay, length * 0.55)
+    add_light(canvas, cone * (0.25 + 0.75 * falloff), colour, intensity)
+    add_light(canvas, radial(height, width, ax, ay, 0.012 * width), colour, 1.5)
+
+
+def string_lights(canvas: np.ndarray, rng: np.random.Generator, p0, p1, sag: float, n: int, colours: list[Colour]) -> None:
+    """A wire hanging between ``p0`` and ``p1`` (a parabola sagging by ``sag`` px) with ``n`` glowing bulbs."""
+    height, width = canvas.shape[:2]
+    t = np.linspace(0.0, 1.0, 40)
+    xs = p0[0] + (p1[0] - p0[0]) * t
+    ys = p0[1] + (p1[1] - p0[1]) * t + 4 * sag * t * (1 - t)
+    wire = polygon_cover(height, width, lines=[((xs[i], ys[i], xs[i + 1], ys[i + 1]), 1.2) for i in range(len(t) - 1)])
+    paint(canvas, wire * 0.8, (0.03, 0.03, 0.03))
+    bulb_r = max(1.5, 0.005 * width)
+    by_colour: dict[int, list] = {}
+    for k in np.linspace(0.03, 0.97, n):
+        x = p0[0] + (p1[0] - p0[0]) * k
+        y = p0[1] + (p1[1] - p0[1]) * k + 4 * sag * k * (1 - k) + bulb_r
+        by_colour.setdefault(int(rng.integers(len(colours))), []).append((x, y, bulb_r, bulb_r * 1.2))
+    glow = np.zeros((height, width, 3), np.float32)
+    for index, ellipses in by_colour.items():  # one drawing pass per colour, not per bulb
+        glow += polygon_cover(height, width, ellipses=ellipses)[..., None] * np.asarray(colours[index], np.float32)
+    canvas += blur(glow, 4 * bulb_r) * 6.0 + glow * 1.2
+
+
+def textured(height: int, width: int, rng: np.random.Generator, colour: Colour, amount: float, cells: int = 48) -> np.ndarray:
+    """A colour with fractal texture (grass, sand, fabric, asphalt)."""
+    noise = fractal_noise(height, width, rng, base=cells // 8, octaves=4)
+    grain = rng.normal(0.0, 1.0, (height, width)).astype(np.float32)
+    t = 1.0 + amount * (0.7 * noise + 0.3 * blur(grain, 0.8))
+    return np.asarray(colour, np.float32) * t[..., None]
+
+
+# --- scenes ------------------------------------------------------------------------------------------------------
+
+def _palette(rng: np.random.Generator, n: int, sat=(0.6, 1.0)) -> list[Colour]:
+    start = rng.random()
+    return [hsv(start + k / n + rng.normal(0, 0.04), rng.uniform(*sat), 1.0) for k in range(n)]
+
+
+def _stage(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    colours = _palette(rng, rng.integers(2, 4))
+    canvas = vertical_gradient(h, w, [(0.0, (0.01, 0.01, 0.03)), (0.6, hsv(rng.random(), 0.7, 0.12)), (1.0, (0.02, 0.02, 0.03))])
+    # haze: light scatters in smoke, so beams look uneven
+    haze = 0.6 + 0.4 * fractal_noise(h, w, rng, 3, 3)
+    stage_y = h * rng.uniform(0.55, 0.68)
+    screen = [(w * 0.22, h * 0.12), (w * 0.78, h * 0.12), (w * 0.78, stage_y - h * 0.12), (w * 0.22, stage_y - h * 0.12)]
+    pattern = (0.5 + 0.5 * np.sin(np.linspace(0, rng.uniform(6, 30), w))[None, :] * np.cos(np.linspace(0, rng.uniform(4, 20), h))[:, None])
+    screen_img = (pattern[..., None] * np.asarray(colours[0]) + (1 - pattern[..., None]) * np.asarray(colours[-1])) * 0.5
+    paint(canvas, polygon_cover(h, w, polygons=[screen]), screen_img.astype(np.float32))
+    beams = np.zeros_like(canvas)
+    for k in range(rng.integers(4, 9)):
+        x = w * (0.1 + 0.8 * k / 8 + rng.normal(0, 0.03))
+        beam(beams, (x, h * 0.06), rng.uniform(-45, 45), rng.uniform(6, 16), h * 1.1, colours[k % len(colours)], rng.uniform(0.25, 0.6))
+    canvas += beams * haze[..., None]
+    truss = [((0, h * 0.06, w, h * 0.06), 0.012 * h)] + [((x, 0, x, stage_y), 0.012 * h) for x in (w * 0.08, w * 0.92)]
+    paint(canvas, polygon_cover(h, w, lines=truss), (0.08, 0.08, 0.09))
+    floor = vertical_gradient(h, w, [(0.0, (0.05, 0.05, 0.06)), (1.0, (0.02, 0.02, 0.02))])
+    paint(canvas, polygon_cover(h, w, polygons=[[(0, stage_y), (w, stage_y), (w, h), (0, h)]]), floor)
+    for x in (w * 0.1, w * 0.9):  # speaker stacks
+        paint(canvas, polygon_cover(h, w, polygons=[[(x - w * 0.05, stage_y - h * 0.2), (x + w * 0.05, stage_y - h * 0.2),
+                                                     (x + w * 0.05, stage_y), (x - w * 0.05, stage_y)]]), (0.04, 0.04, 0.045))
+    crowd(canvas, rng, stage_y + h * rng.uniform(0.05, 0.12), h * 0.035, (0.02, 0.02, 0.025), colours[0])
+    key = colours[rng.integers(len(colours))]
+    light = Light(ambient=tuple(0.12 * np.asarray(colours[-1]) + 0.05), key=tuple(0.75 * np.asarray(key)),
+                  key_side=rng.choice([-1.0, 1.0]), rim=colours[0], rim_strength=0.7)
+    return canvas, light
+
+
+def _sunset_crowd(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    horizon = h * rng.uniform(0.5, 0.68)
+    hue = rng.uniform(-0.04, 0.05)
+    canvas = vertical_gradient(h, w, [(0.0, hsv(0.68 + hue, 0.7, 0.35)), (0.35, hsv(0.9 + hue, 0.55, 0.65)),
+                                      (horizon / h - 0.08, hsv(0.06 + hue, 0.8, 1.0)), (horizon / h, hsv(0.12 + hue, 0.7, 1.1)),
+                                      (1.0, (0.1, 0.05, 0.05))])
+    clouds = np.clip(fractal_noise(h, w, rng, 3, 4), 0, 1) * np.clip(1.0 - np.arange(h)[:, None] / horizon, 0, 1)
+    paint(canvas, clouds * 0.5, hsv(0.95 + hue, 0.5, 0.9))
+    sx = w * rng.uniform(0.2, 0.8)
+    add_light(canvas, radial(h, w, sx, horizon - 0.03 * h, 0.04 * w), (1.0, 0.85, 0.5), 2.0)
+    add_light(canvas, radial(h, w, sx, horizon, 0.25 * w), (1.0, 0.5, 0.2), 0.5)
+    hills = smooth_noise(1, w, rng, 5)[0] * 0.04 * h + horizon
+    paint(canvas, polygon_cover(h, w, polygons=[[(0, h)] + [(x, hills[x]) for x in range(0, w, 8)] + [(w, h)]]), (0.12, 0.05, 0.08))
+    for pole_x in rng.uniform(0.05, 0.95, rng.integers(1, 4)) * w:  # flag poles
+        top = horizon - rng.uniform(0.15, 0.35) * h
+        flag = [(pole_x, top), (pole_x + 0.06 * w, top + 0.02 * h), (pole_x, top + 0.05 * h)]
+        paint(canvas, polygon_cover(h, w, polygons=[flag], lines=[((pole_x, top, pole_x, h), 2)]), (0.05, 0.02, 0.04))
+    crowd(canvas, rng, horizon + 0.06 * h, 0.03 * h, (0.05, 0.02, 0.04), (1.0, 0.55, 0.25))
+    crowd(canvas, rng, horizon + 0.16 * h, 0.05 * h, (0.03, 0.015, 0.03), (1.0, 0.5, 0.2), density=0.8)
+    light = Light(ambient=(0.18, 0.12, 0.2), key=(0.45, 0.3, 0.22), key_side=float(np.sign(sx - w / 2) or 1.0),
+                  rim=(1.0, 0.6, 0.25), rim_strength=1.0)
+    return canvas, light
+
+
+def _food_trucks(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    ground_y = h * rng.uniform(0.62, 0.72)
+    canvas = vertical_gradient(h, w, [(0.0, (0.05, 0.08, 0.22)), (ground_y / h, (0.3, 0.25, 0.4)), (1.0, (0.1, 0.1, 0.1))])
+    paint(canvas, polygon_cover(h, w, polygons=[[(0, ground_y), (w, ground_y), (w, h), (0, h)]]),
+          textured(h, w, rng, (0.16, 0.15, 0.15), 0.25))
+    x = rng.uniform(-0.1, 0.05) * w
+    while x < w:
+        tw, th = rng.uniform(0.25, 0.38) * w, rng.uniform(0.28, 0.38) * h
+        body = hsv(rng.random(), rng.uniform(0.4, 0.9), rng.uniform(0.5, 0.9))
+        top, bottom = ground_y - th, ground_y - 0.03 * h
+        shell = polygon_cover(h, w, polygons=[[(x, top + 0.04 * h), (x + 0.05 * w, top), (x + tw, top), (x + tw, bottom), (x, bottom)]])
+        body_img = textured(h, w, rng, body, 0.08) * (0.7 + 0.3 * vertical_gradient(h, w, [(0, (1, 1, 1)), (1, (0.5, 0.5, 0.5))]))
+        paint(canvas, shell, body_img)
+        win = [(x + 0.18 * tw, top + 0.25 * th), (x + 0.85 * tw, top + 0.25 * th), (x + 0.85 * tw, top + 0.6 * th), (x + 0.18 * tw, top + 0.6 * th)]
+        window = polygon_cover(h, w, polygons=[win])
+        paint(canvas, window, (1.0, 0.8, 0.45))
+        add_light(canvas, blur(window, 0.03 * w), (1.0, 0.7, 0.35), 0.8)
+        stripes = (np.sin(np.arange(w) / (0.012 * w)) > 0).astype(np.float32)[None, :]
+        awning = polygon_cover(h, w, polygons=[[(x + 0.12 * tw, top + 0.14 * th), (x + 0.92 * tw, top + 0.14 * th),
+                                                (x + 0.96 * tw, top + 0.25 * th), (x + 0.08 * tw, top + 0.25 * th)]])
+        paint(canvas, awning, (stripes[..., None] * np.asarray(hsv(rng.random(), 0.8, 0.9)) + (1 - stripes[..., None]) * 0.95).repeat(h, 0))
+        paint(canvas, polygon_cover(h, w, ellipses=[(x + 0.2 * tw, bottom, 0.035 * h, 0.035 * h), (x + 0.8 * tw, bottom, 0.035 * h, 0.035 * h)]), (0.03, 0.03, 0.03))
+        x += tw + rng.uniform(0.03, 0.1) * w
+    warm = [(1.0, 0.78, 0.4), (1.0, 0.6, 0.3), (1.0, 0.9, 0.6)]
+    if rng.random() < 0.3:
+        warm = _palette(rng, 4, (0.5, 0.8))
+    for k in range(rng.integers(2, 4)):
+        y0 = rng.uniform(0.05, 0.3) * h
+        string_lights(canvas, rng, (rng.uniform(-0.1, 0.3) * w, y0), (rng.uniform(0.7, 1.1) * w, y0 + rng.normal(0, 0.05) * h),
+                      rng.uniform(0.05, 0.15) * h, int(rng.integers(12, 24)), warm)
+    light = Light(ambient=(0.14, 0.14, 0.22), key=(0.75, 0.55, 0.32), key_side=rng.choice([-1.0, 1.0]),
+                  rim=(1.0, 0.8, 0.5), rim_strength=0.4)
+    return canvas, light
+
+
+def _beach_night(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    horizon = h * rng.uniform(0.42, 0.55)
+    canvas = vertical_gradient(h, w, [(0.0, (0.01, 0.02, 0.06)), (horizon / h, (0.06, 0.09, 0.2)), (1.0, (0.05, 0.05, 0.08))])
+    stars = (rng.random((h, w)) > 0.9985).astype(np.float32) * np.clip(1 - np.arange(h)[:, None] / horizon, 0, 1)
+    add_light(canvas, blur(stars, 0.6) * 4, (0.9, 0.9, 1.0), 1.0)
+    mx, my = rng.uniform(0.1, 0.9) * w, rng.uniform(0.08, 0.25) * h
+    paint(canvas, polygon_cover(h, w, ellipses=[(mx, my, 0.025 * w, 0.025 * w)]), (0.95, 0.95, 0.85))
+    add_light(canvas, radial(h, w, mx, my, 0.08 * w), (0.5, 0.55, 0.7), 0.3)
+    shore = horizon + rng.uniform(0.1, 0.2) * h
+    ripples = 0.5 + 0.5 * np.sin(np.arange(h)[:, None] * 0.9 + smooth_noise(h, w, rng, 40) * 3)
+    sea = vertical_gradient(h, w, [(0, (0.03, 0.06, 0.14)), (1, (0.02, 0.04, 0.1))]) * (0.8 + 0.3 * ripples[..., None])
+    paint(canvas, polygon_cover(h, w, polygons=[[(0, horizon), (w, horizon), (w, shore), (0, shore)]]), sea)
+    sand = textured(h, w, rng, (0.35, 0.28, 0.2), 0.3) * vertical_gradient(h, w, [(0, (0.4, 0.4, 0.45)), (1, (0.8, 0.75, 0.7))])
+    paint(canvas, polygon_cover(h, w, polygons=[[(0, shore), (w, shore), (w, h), (0, h)]]), sand)
+    colours = _palette(rng, 3)
+    # a small stage (or a bonfire) on the beach, its light spilling on sand and sea
+    fx = rng.uniform(0.15, 0.85) * w
+    if rng.random() < 0.5:
+        sw = 0.22 * w
+        paint(canvas, polygon_cover(h, w, polygons=[[(fx - sw, shore - 0.18 * h), (fx + sw, shore - 0.18 * h), (fx + sw, shore), (fx - sw, shore)]]), (0.05, 0.05, 0.06))
+        for k, c in enumerate(colours):
+            beam(canvas, (fx - sw + 2 * sw * (k + 0.5) / len(colours), shore - 0.18 * h), rng.uniform(140, 220), 12, 0.5 * h, c, 0.4)
+        key = colours[0]
+    else:
+        flame = radial(h, w, fx, shore + 0.02 * h, 0.02 * w, sy=1.8)
+        add_light(canvas, flame, (1.0, 0.55, 0.15), 3.0)
+        key = (1.0, 0.55, 0.2)
+    add_light(canvas, radial(h, w, fx, shore, 0.3 * w, sy=0.4), key, 0.5)
+    light = Light(ambient=(0.06, 0.08, 0.16), key=tuple(0.8 * np.asarray(key)), key_side=float(np.sign(fx - w / 2) or 1.0),
+                  rim=(0.5, 0.6, 0.9), rim_strength=0.35)
+    return canvas, light
+
+
+def _field_tents(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    horizon = h * rng.uniform(0.4, 0.55)
+    sky_top = hsv(0.58 + rng.normal(0, 0.02), rng.uniform(0.4, 0.7), rng.uniform(0.7, 0.9))
+    canvas = vertical_gradient(h, w, [(0.0, sky_top), (horizon / h, (0.85, 0.9, 0.95)), (1.0, (0.3, 0.4, 0.2))])
+    clouds = np.clip(fractal_noise(h, w, rng, 3, 5) * 1.5, 0, 1) * np.clip(1.2 - np.arange(h)[:, None] / horizon, 0, 1)
+    paint(canvas, clouds, (0.97, 0.97, 0.98))
+    grass = textured(h, w, rng, hsv(0.25 + rng.normal(0, 0.03), 0.55, 0.5), 0.35, 96)
+    grass *= vertical_gradient(h, w, [(0, (0.8, 0.8, 0.8)), (horizon / h, (0.85, 0.85, 0.85)), (1, (1.15, 1.1, 1.0))])
+    paint(canvas, polygon_cover(h, w, polygons=[[(0, horizon), (w, horizon), (w, h), (0, h)]]), grass)
+    x = rng.uniform(-0.1, 0.05) * w
+    while x < w:
+        tw, th = rng.uniform(0.12, 0.25) * w, rng.uniform(0.1, 0.2) * h
+        base = horizon + rng.uniform(0.0, 0.05) * h
+        colour = (0.95, 0.95, 0.93) if rng.random() < 0.5 else hsv(rng.random(), 0.7, 0.85)
+        tent = polygon_cover(h, w, polygons=[[(x, base), (x + 0.15 * tw, base - 0.6 * th), (x + 0.5 * tw, base - th),
+                                              (x + 0.85 * tw, base - 0.6 * th), (x + tw, base)]])
+        stripes = (np.sin(np.arange(w) / (0.01 * w)) > 0.3).astype(np.float32)[None, :, None] if rng.random() < 0.5 else 0.0
+        fabric = np.broadcast_to(np.asarray(colour, np.float32), (h, w, 3)) * (1 - 0.3 * stripes)
+        shade = 0.8 + 0.2 * np.clip((np.arange(w) - x) / tw, 0, 1)[None, :, None]
+        paint(canvas, tent, np.ascontiguousarray(fabric * shade))
+        x += tw * rng.uniform(0.9, 1.4)
+    flags = _palette(rng, 6, (0.6, 0.9))
+    for _ in range(rng.integers(1, 3)):  # bunting
+        y0 = rng.uniform(0.05, 0.3) * h
+        n = int(rng.integers(10, 20))
+        tris = []
+        for k in range(n):
+            px = w * k / n
+            py = y0 + 0.05 * h * math.sin(math.pi * k / n)
+            tris.append(([(px, py), (px + w / n * 0.8, py), (px + w / n * 0.4, py + 0.05 * h)], flags[k % len(flags)]))
+        for tri, colour in tris:
+            paint(canvas, polygon_cover(h, w, polygons=[tri]), colour)
+    for fx in rng.uniform(0, w, rng.integers(8, 20)):  # distant crowd: small figures
+        fy = horizon + rng.uniform(0.04, 0.12) * h
+        s = rng.uniform(0.02, 0.04) * h
+        paint(canvas, polygon_cover(h, w, ellipses=[(fx, fy - 2.2 * s, 0.35 * s, 0.4 * s)],
+                                    polygons=[[(fx - 0.5 * s, fy - 1.8 * s), (fx + 0.5 * s, fy - 1.8 * s), (fx + 0.4 * s, fy), (fx - 0.4 * s, fy)]]),
+              hsv(rng.random(), 0.6, 0.6))
+    sun_side = rng.choice([-1.0, 1.0])
+    light = Light(ambient=(0.4, 0.45, 0.55), key=(0.75, 0.7, 0.6), key_side=sun_side, rim=(1.0, 0.95, 0.85), rim_strength=0.25)
+    return canvas, light
+
+
+def _fairground(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    canvas = vertical_gradient(h, w, [(0.0, (0.05, 0.05, 0.2)), (0.6, (0.45, 0.25, 0.45)), (0.75, (0.9, 0.5, 0.35)), (1.0, (0.1, 0.08, 0.1))])
+    ground_y = h * rng.uniform(0.72, 0.8)
+    cx, cy, r = rng.uniform(0.25, 0.75) * w, h * rng.uniform(0.3, 0.42), h * rng.uniform(0.25, 0.34)
+    n = int(rng.integers(12, 20))
+    spokes = [((cx, cy, cx + r * math.cos(2 * math.pi * k / n), cy + r * math.sin(2 * math.pi * k / n)), 0.004 * h) for k in range(n)]
+    legs = [((cx, cy, cx - 0.5 * r, ground_y), 0.01 * h), ((cx, cy, cx + 0.5 * r, ground_y), 0.01 * h)]
+    paint(canvas, polygon_cover(h, w, lines=spokes + legs), (0.12, 0.1, 0.14))
+    colours = _palette(rng, 3)
+    glow = np.zeros_like(canvas)
+    for c, colour in enumerate(colours):  # one drawing pass per colour
+        dots = [(cx + r * math.cos(a), cy + r * math.sin(a), 0.006 * h, 0.006 * h)
+                for a in 2 * math.pi * np.arange(c, n * 3, len(colours)) / (n * 3)]
+        glow += polygon_cover(h, w, ellipses=dots)[..., None] * np.asarray(colour, np.float32)
+    canvas += blur(glow, 0.01 * h) * 5 + glow
+    gondolas = [(cx + r * math.cos(a), cy + r * math.sin(a) + 0.03 * h, 0.02 * h, 0.025 * h) for a in 2 * math.pi * np.arange(n) / n]
+    paint(canvas, polygon_cover(h, w, ellipses=gondolas), hsv(rng.random(), 0.6, 0.5))
+    paint(canvas, polygon_cover(h, w, polygons=[[(0, ground_y), (w, ground_y), (w, h), (0, h)]]), textured(h, w, rng, (0.12, 0.1, 0.1), 0.3))
+    add_light(canvas, radial(h, w, cx, ground_y, 0.4 * w, sy=0.3), colours[0], 0.25)
+    crowd(canvas, rng, ground_y + 0.03 * h, 0.03 * h, (0.04, 0.03, 0.05), colours[1])
+    light = Light(ambient=(0.16, 0.12, 0.2), key=tuple(0.6 * np.asarray(colours[0]) + 0.1), key_side=float(np.sign(cx - w / 2) or 1.0),
+                  rim=colours[1], rim_strength=0.5)
+    return canvas, light
+
+
+KINDS = {
+    "stage": _stage,
+    "sunset_crowd": _sunset_crowd,
+    "food_trucks": _food_trucks,
+    "beach_night": _beach_night,
+    "field_tents": _field_tents,
+    "fairground": _fairground,
+}
+
+
+def render_scene(kind: str, width: int, height: int, rng: np.random.Generator, n_people: int = 1) -> Scene:
+    """A festival scene of ``kind`` (see :data:`KINDS`) at width×height with ``n_people`` lit people in front."""
+    if kind not in KINDS:
+        raise UnknownName("scene kind", kind, KINDS)
+    if not (64 <= width <= 4096 and 64 <= height <= 4096):
+        raise InvalidInput(f"scene size {width}×{height} is out of range; use 64 to 4096 pixels a side")
+    if not 0 <= n_people <= 6:
+        raise InvalidInput(f"n_people={n_people} is out of range; use 0 to 6")
+    canvas, light = KINDS[kind](height, width, rng)
+    canvas = np.ascontiguousarray(canvas, np.float32)
+    people = add_people(canvas, rng, light, n_people) if n_people else []
+    return Scene(kind, finish(canvas, rng), people)
