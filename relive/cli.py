@@ -15,7 +15,24 @@ from relive.errors import ReliveError
 
 
 # Modules with a ``register(subparsers)`` function, in the order ``relive --help`` lists them.
-COMMAND_MODULES = ("relive.pet.commands",)
+COMMAND_MODULES = ("relive.pet.commands", "relive.avatar.commands")
+# Two-word commands argparse cannot express beside a positional argument: `relive avatar train-lora …`.
+ALIASES = {("avatar", "train-lora"): "avatar-train-lora"}
+
+
+def add_taste_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--genres`` or ``--preset``, exactly one: the music taste of a command."""
+    taste = parser.add_mutually_exclusive_group(required=True)
+    taste.add_argument("--genres", help='your taste, e.g. "Rock=1,Punk=0.8" (values in [0, 1])')
+    taste.add_argument("--preset", help='a ready-made taste, e.g. "Jazz cat" (see the Pet tab)')
+
+
+def taste_from(args: argparse.Namespace):
+    """The 18-value taste vector of :func:`add_taste_arguments`."""
+    from relive import genres
+    from relive.pet.presets import preset_vector
+
+    return genres.parse(args.genres) if args.genres is not None else preset_vector(args.preset)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,8 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _expand_aliases(argv: list[str]) -> list[str]:
+    for words, command in ALIASES.items():
+        if tuple(argv[:len(words)]) == words:
+            return [command, *argv[len(words):]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_expand_aliases(sys.argv[1:] if argv is None else list(argv)))
     try:
         args.run(args)
     except ReliveError as err:

@@ -26,6 +26,14 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return default if not value else value in {"1", "true", "yes", "on"}
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise InvalidInput(f"{name}={value!r} is not a number") from None
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     try:
@@ -45,6 +53,15 @@ class Settings:
     device: str = "auto"
     kiosk: bool = False
     dev: bool = False  # also offer generators made for tests (``tiny``) in the UI
+    # AVATAR generators: hub ids (looked up in the local HF cache, never downloaded) or local folders
+    sdxl_base: str = "stabilityai/stable-diffusion-xl-base-1.0"
+    sdxl_refiner: str = "stabilityai/stable-diffusion-xl-refiner-1.0"
+    sdxl_vae: str = "madebyollin/sdxl-vae-fp16-fix"  # used in fp16 (CUDA) only
+    sdxl_fast: str = "stabilityai/sdxl-turbo"
+    lora: str = ""  # .safetensors file, folder or cached hub id; "" = none
+    lora_scale: float = 1.0
+    cpu_offload: bool = False  # enable_model_cpu_offload (CUDA only)
+    vae_tiling: bool = False
     # Pillow's decompression-bomb limit, set on purpose (about 16k × 16k).
     max_image_pixels: int = 268_000_000
 
@@ -58,6 +75,14 @@ class Settings:
             device=os.environ.get("RELIVE_DEVICE", defaults.device),
             kiosk=_env_bool("RELIVE_KIOSK"),
             dev=_env_bool("RELIVE_DEV"),
+            sdxl_base=os.environ.get("RELIVE_SDXL_BASE") or defaults.sdxl_base,
+            sdxl_refiner=os.environ.get("RELIVE_SDXL_REFINER") or defaults.sdxl_refiner,
+            sdxl_vae=os.environ.get("RELIVE_SDXL_VAE") or defaults.sdxl_vae,
+            sdxl_fast=os.environ.get("RELIVE_SDXL_FAST") or defaults.sdxl_fast,
+            lora=os.environ.get("RELIVE_LORA", ""),
+            lora_scale=_env_float("RELIVE_LORA_SCALE", defaults.lora_scale),
+            cpu_offload=_env_bool("RELIVE_CPU_OFFLOAD"),
+            vae_tiling=_env_bool("RELIVE_VAE_TILING"),
             max_image_pixels=_env_int("RELIVE_MAX_IMAGE_PIXELS", defaults.max_image_pixels),
         )
 

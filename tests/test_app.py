@@ -52,3 +52,48 @@ def test_bad_input_is_a_friendly_error(client):
         client.predict(*args, *([0.5] * 17 + [3.0]), api_name="/pet")
     with pytest.raises(Exception, match="not in the list of choices"):
         client.predict("dragon", *args[1:], *_taste(Rock=1), api_name="/pet")
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    from skimage import data
+
+    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(path)
+    return path
+
+
+def _avatar_args(photo, consent=True, generator="instant"):
+    from gradio_client import handle_file
+
+    return [handle_file(str(photo)), consent, "woman", "adult", "prefer not to say", "anime", generator, 7, False,
+            *_taste(Reggae=1, Jazz=0.5)]
+
+
+@pytest.mark.parametrize("generator", ["instant", "tiny"])
+def test_avatar_endpoint(client, photo, generator):
+    image, info = client.predict(*_avatar_args(photo, generator=generator), api_name="/avatar")
+    avatar = Image.open(image)
+    assert avatar.mode == "RGBA" and avatar.size == (1024, 1024)
+    assert avatar.getpixel((0, 0))[3] == 0  # no backdrop asked: transparent around the person
+    expected = "AI-generated" if generator == "tiny" else "no AI image model"
+    assert expected in info
+
+
+def test_avatar_needs_consent_and_a_photo(client, photo):
+    with pytest.raises(Exception, match="consent"):
+        client.predict(*_avatar_args(photo, consent=False), api_name="/avatar")
+    args = _avatar_args(photo)
+    args[0] = None
+    with pytest.raises(Exception, match="photo"):
+        client.predict(*args, api_name="/avatar")
+
+
+def test_a_file_that_is_not_an_image_is_refused_and_the_app_goes_on(client, tmp_path, photo):
+    fake = tmp_path / "holiday.jpg"
+    fake.write_bytes(b"this is not a picture")
+    # Gradio's image component refuses it before relive sees it (the library's own message is tested elsewhere).
+    with pytest.raises(Exception):
+        client.predict(*_avatar_args(fake), api_name="/avatar")
+    image, _ = client.predict(*_avatar_args(photo), api_name="/avatar")
+    assert Image.open(image).size == (1024, 1024)

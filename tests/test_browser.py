@@ -72,3 +72,22 @@ def test_preset_sets_sliders_and_reset_clears_them(page):
     page.get_by_role("button", name="Reset", exact=True).click()
     _wait_for_new_pet(page, new)
     assert page.get_by_label("number input for Jazz").input_value() == "0"
+
+
+def test_avatar_tab_makes_an_instant_avatar_after_consent(page, tmp_path):
+    from PIL import Image
+    from skimage import data
+
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(photo)
+    page.get_by_role("tab", name="2 · Avatar").click()
+    page.locator("#avatar-photo input[type=file]").set_input_files(str(photo))
+    page.get_by_role("button", name="Make my avatar").click()
+    page.get_by_text("Please tick the consent box first").first.wait_for(timeout=30_000)
+    page.locator("#avatar-consent input").check()
+    page.get_by_text("looks like: woman").first.wait_for(timeout=60_000)  # what was seen, shown as a guess
+    page.get_by_role("button", name="Make my avatar").click()
+    page.wait_for_function("() => { const img = document.querySelector('#avatar-result img'); return img && img.src; }",
+                           timeout=60_000)
+    page.get_by_text("no AI image model").first.wait_for(timeout=10_000)
+    page.screenshot(path=ARTIFACTS / "avatar_tab.png", full_page=True)

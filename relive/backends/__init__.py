@@ -75,8 +75,7 @@ class Registry(Generic[B]):
         self._classes: dict[str, type[B]] = {}
         self._sessions: dict[tuple, B] = {}
         self._lock = threading.Lock()
-        # Close native sessions before interpreter teardown: mediapipe's own __del__ fails noisily at that point.
-        atexit.register(self.clear)
+        self.closing_registered = False
 
     def register(self, cls: type[B]) -> type[B]:
         """Class decorator: add ``cls`` under ``cls.name``."""
@@ -117,6 +116,7 @@ class Registry(Generic[B]):
         with self._lock:  # two threads (Gradio workers) must not load the same model twice
             if key not in self._sessions:
                 self._sessions[key] = self.new_session(name, **kwargs)
+                _close_at_exit(self)
             return self._sessions[key]
 
     def clear(self) -> None:
@@ -125,11 +125,26 @@ class Registry(Generic[B]):
             sessions, self._sessions = list(self._sessions.values()), {}
         for session in sessions:
             close = getattr(session, "close", None)
-            try:
-                if close:
-                    close()
-            except RuntimeError:  # at interpreter exit mediapipe's dispatcher may already be gone: nothing to free
-                pass
+            if close:
+                close()
+
+
+def _close_at_exit(registry: Registry) -> None:
+    """Close ``registry``'s native sessions at exit, before the thread pools they run on are shut down.
+
+    MediaPipe's tasks dispatch through a ``concurrent.futures`` pool, which is shut down by a threading exit hook
+    that runs *before* ``atexit`` (and then every close, and mediapipe's own ``__del__``, fails noisily). Those
+    hooks run last-in first-out, so registering after the backend imported its library puts this one first.
+    ``threading._register_atexit`` is what concurrent.futures itself uses; plain atexit is the fallback.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    if registry.closing_registered:
+        return
+    try:
+        (register or atexit.register)(registry.clear)
+    except RuntimeError:  # already shutting down
+        return
+    registry.closing_registered = True
 
 
 # --- helpers shared by the MediaPipe backends (segmentation and faces use the same install step) -------------

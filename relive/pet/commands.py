@@ -7,11 +7,12 @@ import json
 import sys
 from pathlib import Path
 
+from relive.cli import add_taste_arguments, taste_from
+
 
 def _pet(args: argparse.Namespace) -> None:
-    from relive import genres, imaging
+    from relive import imaging
     from relive.pet.catalog import load_catalog
-    from relive.pet.presets import preset_vector
     from relive.pet.souvenir import make_pet
 
     for path in (args.out, args.chart, args.card):
@@ -19,8 +20,7 @@ def _pet(args: argparse.Namespace) -> None:
             imaging.check_output_path(path)  # refuse a bad name before writing anything
     catalog = load_catalog(args.catalog)
     swaps = {"Head": args.head, "Face": args.face, "Torso": args.torso}
-    taste = genres.parse(args.genres) if args.genres is not None else preset_vector(args.preset)
-    pet = make_pet(taste, creature=args.creature, strategy="surprise" if args.surprise else "best",
+    pet = make_pet(taste_from(args), creature=args.creature, strategy="surprise" if args.surprise else "best",
                    seed=args.seed, swaps=swaps, catalog=catalog, size=args.size)
     imaging.save_image(pet.image, args.out)
     for image, path in ((pet.chart, args.chart), (pet.card, args.card)):
@@ -72,9 +72,7 @@ def _analyse(table, profiles, args) -> None:
 def register(sub) -> None:
     """Add the PET subcommands to ``relive``'s subparsers."""
     pet = sub.add_parser("pet", help="dress a pet in the accessories that match your taste")
-    taste = pet.add_mutually_exclusive_group(required=True)
-    taste.add_argument("--genres", help='your taste, e.g. "Rock=1,Punk=0.8" (values in [0, 1])')
-    taste.add_argument("--preset", help='a ready-made taste, e.g. "Jazz cat" (see the Pet tab)')
+    add_taste_arguments(pet)
     pet.add_argument("--out", required=True, type=Path, help="pet image (.png keeps transparency)")
     pet.add_argument("--chart", type=Path, help="also write the taste chart here")
     pet.add_argument("--card", type=Path, help="also write the shareable card here")

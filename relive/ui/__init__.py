@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from relive.ui.avatar_tab import build_avatar_tab
 from relive.ui.pet_tab import build_pet_tab
 from relive.ui.theme import CSS, festival_theme
 
@@ -15,7 +16,9 @@ def build_demo() -> gr.Blocks:
         gr.Markdown("# relive\nYour music taste, turned into festival souvenirs.", elem_id="relive-title")
         with gr.Tabs():
             with gr.Tab("1 · Pet", id="pet"):
-                build_pet_tab(demo)
+                pet = build_pet_tab(demo)
+            with gr.Tab("2 · Avatar", id="avatar"):
+                build_avatar_tab(pet["sliders"])
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
 

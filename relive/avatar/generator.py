@@ -1,0 +1,668 @@
+"""Avatar generators behind a registry: a square photo and a prompt become a stylized picture.
+
+Every generator answers one call (the avatar pipeline, the CLI and the UI use nothing else)::
+
+    gen = GENERATORS.session("sdxl")                       # or session() for the best available one
+    picture = gen.generate(photo, prompt, negative, seed=7, genres=["Rock", "Punk"], progress=report)
+    styled = GENERATORS.session("sdxl", lora="my-lora/", lora_scale=0.8)   # LoRA: a session option, loaded once
+    plain = styled.generate(photo, prompt, negative, seed=7, lora_scale=0)  # … and switched off for one call
+
+``photo`` is a square RGB image (any :data:`relive.imaging.ImageSource`); it is fitted to ``gen.size`` and the
+result is a PIL RGB image of ``gen.size`` × ``gen.size``. ``progress(step, total, stage)`` is called after every
+denoising step, counted over all stages. Each class also says ``name``, ``label`` (what the UI shows),
+``size``, ``is_diffusion`` and ``available()`` (are the dependencies and weights here? if not, why and how to fix).
+
+Generators:
+
+- ``sdxl`` — SDXL base img2img (strength 0.7, guidance 8.5, 30 steps) then the SDXL refiner img2img (strength 0.3,
+  30 steps) on the base's latents; the refiner shares ``text_encoder_2`` and the VAE with the base; on CUDA the
+  fp16-fix VAE. Optional LoRA on the base UNet, loaded once with peft and switched per call.
+- ``sdxl-fast`` — SDXL-Turbo img2img, 512 px, 4 steps × strength 0.5 = 2 denoising steps, no guidance: previews and
+  CPU kiosks. Chosen over SDXL-Lightning and LCM-LoRA because it is one self-contained diffusers repository (no
+  base + LoRA + scheduler surgery) and works at 512 px, a quarter of the pixels per step — what decides speed on a
+  CPU. Unlike SDXL 1.0 (openrail++) its licence is Stability AI's own: check its terms before commercial use, or
+  point ``RELIVE_SDXL_FAST`` at another SDXL-architecture checkpoint in diffusers format.
+- ``tiny`` — the random tiny SDXL pair of :mod:`relive.avatar.tiny`, through the same two-stage code: tests and CI.
+- ``instant`` — :func:`relive.avatar.stylize.stylize`, a cartoon filter that needs no weights (no diffusion).
+
+Weights are never downloaded here: a hub id counts as available only when the Hugging Face cache already holds it
+(checked without network), and then it loads from that folder. The message of an unavailable generator names the
+``hf download`` command to run or the ``RELIVE_*`` variable to point at a local folder. Pipelines load lazily, once
+per (weights, device, dtype, memory savers), under a lock; calls on one pipeline are serialised. Running out of GPU
+memory raises :class:`GeneratorOutOfMemory` (a :class:`ReliveError` saying what to switch) and frees the cache.
+"""
+
+from __future__ import annotations
+
+import abc
+import gc
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from PIL import Image, ImageOps
+
+from relive import config, imaging
+from relive.avatar import tiny  # cheap: it imports torch/diffusers only inside its builders
+from relive.backends import Availability, Backend, Registry
+from relive.config import resolve_device, resolve_dtype, settings
+from relive.errors import InvalidInput, ModelUnavailable, ReliveError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]  # (steps done, steps in all, stage name)
+
+SDXL_BASE = "stabilityai/stable-diffusion-xl-base-1.0"
+SDXL_REFINER = "stabilityai/stable-diffusion-xl-refiner-1.0"
+SDXL_VAE_FP16_FIX = "madebyollin/sdxl-vae-fp16-fix"
+SDXL_TURBO = "stabilityai/sdxl-turbo"
+OOM_FIX = ("the GPU ran out of memory; try the sdxl-fast generator, or set RELIVE_CPU_OFFLOAD=1 "
+           "(and RELIVE_VAE_TILING=1)")
+
+
+class GeneratorOutOfMemory(ReliveError):
+    """The accelerator ran out of memory during a generation; the generator stays usable."""
+
+
+# --- settings ----------------------------------------------------------------------------------------------------
+# These belong in relive.config.Settings (fields named as below); until they are there, the RELIVE_* variable is
+# read here, at call time, so tests can monkeypatch the environment.
+
+
+def _setting(name: str, env: str, default: str = "") -> str:
+    value = getattr(settings(), name, None)
+    if value not in (None, ""):
+        return str(value)
+    return os.environ.get(env, "").strip() or default
+
+
+def _flag(name: str, env: str) -> bool:
+    value = getattr(settings(), name, None)
+    return bool(value) if value is not None else config._env_bool(env)
+
+
+def _scale_setting() -> float:
+    raw = _setting("lora_scale", "RELIVE_LORA_SCALE", "1.0")
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidInput(f"RELIVE_LORA_SCALE={raw!r} is not a number; use e.g. 0.8") from None
+
+
+# --- weights: hub ids in the local cache, or local folders, checked without downloading --------------------------
+
+DOWNLOAD_PATTERNS = ("*.json", "*.txt", "*.fp16.safetensors")  # configs, tokenizers, fp16 weights: ~7 GB for SDXL
+
+
+def hub_cache_dir() -> Path:
+    """The Hugging Face hub cache, read from the environment now (huggingface_hub freezes it at import)."""
+    for env in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if os.environ.get(env):
+            return Path(os.environ[env]).expanduser()
+    home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME") or "~/.cache", "huggingface")
+    return Path(home).expanduser() / "hub"
+
+
+def hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Model weights named by a setting: a hub id (looked up in the local cache) or a local folder."""
+
+    value: str  # hub id ("owner/name") or a folder
+    setting: str  # the variable that chose it, named in messages
+    patterns: tuple[str, ...] = DOWNLOAD_PATTERNS  # what `hf download` should fetch
+
+    @property
+    def is_folder(self) -> bool:
+        return not is_hub_id(self.value)
+
+    def folder(self) -> Path:
+        """The folder that holds the weights (a cache snapshot for hub ids). Missing → ModelUnavailable."""
+        folder = self._local_folder() if self.is_folder else self._cached_snapshot()
+        problem = _incomplete(folder)
+        if problem:
+            raise ModelUnavailable(f"{self.value} in {folder} is incomplete ({problem}); {self.fix()}")
+        return folder
+
+    def missing(self) -> str:
+        """'' when the weights are here, else the reason and the fix."""
+        try:
+            self.folder()
+        except ModelUnavailable as err:
+            return str(err)
+        return ""
+
+    def fix(self) -> str:
+        if self.is_folder:
+            return f"set {self.setting} to a folder in diffusers format (with model_index.json or config.json)"
+        include = " ".join(f"--include '{p}'" for p in self.patterns)
+        command = f"run `hf download {self.value} {include}`"
+        if hub_offline():
+            command += " on a machine with network access and copy its Hugging Face cache here (HF_HUB_OFFLINE is set)"
+        return f"{command}, or set {self.setting} to a local folder with the weights"
+
+    def _local_folder(self) -> Path:
+        folder = Path(self.value).expanduser()
+        if not folder.is_dir():
+            raise ModelUnavailable(f"{self.setting}={self.value!r} is not a folder; {self.fix()}")
+        return folder
+
+    def _cached_snapshot(self) -> Path:
+        from huggingface_hub import snapshot_download
+
+        cache = hub_cache_dir()
+        try:  # local_files_only: only looks in the cache, never on the network
+            return Path(snapshot_download(self.value, cache_dir=cache, local_files_only=True))
+        except Exception:  # noqa: BLE001 — any failure here means "not in the cache"; the message says what to do
+            raise ModelUnavailable(f"{self.value} is not in the Hugging Face cache ({cache}); {self.fix()}") from None
+
+
+def is_hub_id(value: str) -> bool:
+    """``owner/name`` that is not an existing folder: looked up in the hub cache; anything else is a path."""
+    shaped = re.fullmatch(r"[\w.-]+/[\w.-]+", value) and not value.endswith(".safetensors")
+    return bool(shaped) and not Path(value).exists()
+
+
+def _incomplete(folder: Path) -> str:
+    """'' when ``folder`` holds a loadable pipeline (model_index.json) or model (config.json), else what is missing."""
+    if (folder / "model_index.json").is_file():
+        index = json.loads((folder / "model_index.json").read_text())
+        components = [k for k, v in index.items() if not k.startswith("_") and isinstance(v, list) and v[0]]
+        return "; ".join(p for p in (_component_missing(folder / c) for c in components) if p)
+    if (folder / "config.json").is_file():
+        return "" if _has_weights(folder) else "no .safetensors/.bin weights next to config.json"
+    return "neither model_index.json nor config.json"
+
+
+def _component_missing(folder: Path) -> str:
+    if not folder.is_dir() or not any(folder.glob("*.json")):
+        return f"{folder.name}/ is missing"
+    needs_weights = (folder / "config.json").is_file() and not folder.name.startswith(("tokenizer", "scheduler"))
+    return f"{folder.name}/ has no weights" if needs_weights and not _has_weights(folder) else ""
+
+
+def _has_weights(folder: Path) -> bool:
+    return any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
+
+
+def _variant(folder: Path, want_fp16: bool) -> str | None:
+    """Which weight files to load: the fp16 ones on CUDA, the full ones elsewhere, whichever exist."""
+    probe = folder / "unet" if (folder / "unet").is_dir() else folder
+    has_fp16 = any(probe.glob("*.fp16.safetensors")) or any(probe.glob("*.fp16.bin"))
+    has_full = any(p for p in probe.glob("*.safetensors") if ".fp16." not in p.name)
+    return "fp16" if has_fp16 and (want_fp16 or not has_full) else None
+
+
+def load_pipeline(cls, weights: Weights, dtype, **components):
+    """``cls.from_pretrained`` on the checked local folder (no network), in ``dtype``, with ``components`` given."""
+    import torch
+
+    folder = weights.folder()
+    return cls.from_pretrained(
+        folder, dtype=dtype, variant=_variant(folder, dtype == torch.float16), local_files_only=True,
+        **components,
+    )
+
+
+# --- LoRA ---------------------------------------------------------------------------------------------------------
+
+
+def lora_file(source: str) -> Path:
+    """The .safetensors file of a LoRA given as a file, a folder or a cached hub id. Missing → ModelUnavailable."""
+    path = Path(source).expanduser()
+    if path.is_file():
+        return path
+    if not path.is_dir() and not is_hub_id(source):
+        raise ModelUnavailable(f"no LoRA file or folder at {source!r}; check RELIVE_LORA (or --lora)")
+    hub = Weights(source, "RELIVE_LORA (or --lora)", ("*.safetensors",))
+    folder = path if path.is_dir() else hub._cached_snapshot()
+    files = sorted(folder.glob("*.safetensors"))
+    preferred = [f for f in files if f.name == "pytorch_lora_weights.safetensors"]
+    if len(preferred or files) != 1:
+        found = ", ".join(f.name for f in files) or "none"
+        raise ModelUnavailable(f"LoRA folder {folder} needs exactly one .safetensors file (found: {found}); "
+                               "give the file's path instead")
+    return (preferred or files)[0]
+
+
+# --- the generators -----------------------------------------------------------------------------------------------
+
+
+class Generator(Backend, abc.ABC):
+    """Base of every avatar generator; subclasses set the class attributes and implement :meth:`_generate`."""
+
+    label: ClassVar[str] = ""  # what the UI shows
+    size: ClassVar[int] = 1024  # working resolution: input fitted to size × size, output the same
+    is_diffusion: ClassVar[bool] = True
+    for_tests: ClassVar[bool] = False  # never offered as a default
+
+    def generate(
+        self,
+        image: imaging.ImageSource,
+        prompt: str = "",
+        negative: str = "",
+        *,
+        seed: int = 0,
+        genres: Sequence[str] = (),
+        lora_scale: float | None = None,
+        progress: Progress | None = None,
+        person_mask=None,
+        face: tuple[float, float, float, float] | None = None,
+    ) -> Image.Image:
+        """A stylized RGB picture of ``size`` × ``size`` from a square photo.
+
+        ``genres`` (strongest first) is read by generators that use it (``instant``); ``lora_scale`` overrides the
+        session's LoRA scale for this call (0 switches the LoRA off); ``person_mask`` (uint8, 255 = person, any
+        size) and ``face`` ((x, y, w, h) in the square's pixels) are hints from the avatar pipeline for generators
+        that keep the photo's geometry (``instant``). Each is ignored where it does not apply.
+        """
+        square = fit_square(image, self.size)
+        return self._generate(square, prompt, negative, seed=int(seed), genres=list(genres),
+                              lora_scale=lora_scale, progress=progress, hints={"mask": person_mask, "face": face})
+
+    @abc.abstractmethod
+    def _generate(self, image: Image.Image, prompt: str, negative: str, *, seed: int, genres: list[str], hints: dict,
+                  lora_scale: float | None, progress: Progress | None) -> Image.Image:
+        """The picture from an RGB photo already fitted to ``size``."""
+
+
+def fit_square(image: imaging.ImageSource, size: int) -> Image.Image:
+    """RGB, size × size. A photo that is not square is centre-cropped (the avatar pipeline crops around the face
+    first, so this only guards direct callers)."""
+    rgb = imaging.load_image(image, "RGB")
+    if rgb.size == (size, size):
+        return rgb
+    return ImageOps.fit(rgb, (size, size), Image.LANCZOS)
+
+
+class GeneratorRegistry(Registry[Generator]):
+    """The backends' registry; its default skips generators made for tests (``tiny``)."""
+
+    def default_name(self) -> str:
+        order = [n for n in self.preference if not self.get(n).for_tests]
+        return next((n for n in order if self.get(n).available()), order[0])
+
+    def choices(self, include_tests: bool = False) -> list[tuple[str, str]]:
+        """``(label, name)`` of the generators that can run here, for a dropdown."""
+        return [(cls.label, name) for name, cls in self._classes.items()
+                if (include_tests or not cls.for_tests) and cls.available()]
+
+
+GENERATORS = GeneratorRegistry("avatar generator", preference=("sdxl", "sdxl-fast", "instant"))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One img2img pass: ``steps`` scheduler steps of which img2img runs ``steps × strength`` (rounded down)."""
+
+    name: str
+    strength: float
+    guidance: float
+    steps: int
+
+    @property
+    def denoising_steps(self) -> int:
+        return min(int(self.steps * self.strength), self.steps)  # as diffusers' get_timesteps counts them
+
+
+@dataclass
+class _Loaded:
+    """Pipelines loaded once (one per stage), the lock that serialises calls, and the LoRAs loaded into them."""
+
+    pipes: list
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    adapters: dict[Path, str] = field(default_factory=dict)  # LoRA file → peft adapter name in pipes[0]
+    attempts: int = 0  # adapter names are never reused, not even after a failed load
+
+
+_LOADED: dict[tuple, _Loaded] = {}
+_LOADING = threading.Lock()
+
+
+class DiffusionGenerator(Generator):
+    """Img2img through one or more SDXL-family pipelines in a row; the first stage takes the optional LoRA."""
+
+    stages: ClassVar[tuple[Stage, ...]] = ()
+
+    @classmethod
+    def available(cls, lora: str | None = None, lora_scale: float | None = None) -> Availability:
+        """Weights, libraries and the LoRA (``lora`` or ``RELIVE_LORA``) present? Nothing is loaded."""
+        reason = cls._weights_missing() or _diffusers_missing() or _lora_missing(lora)
+        return Availability(not reason, reason)
+
+    @classmethod
+    @abc.abstractmethod
+    def _weights_missing(cls) -> str:
+        """'' when the model weights are here, else why and how to fix it."""
+
+    def __init__(self, lora: str | None = None, lora_scale: float | None = None):
+        """``lora``: a .safetensors file, a folder or a cached hub id; None → ``RELIVE_LORA`` ('' → none)."""
+        source = _setting("lora", "RELIVE_LORA") if lora is None else lora
+        self.lora = lora_file(source) if source else None  # checked now: a wrong path fails before any loading
+        self.lora_scale = _scale_setting() if lora_scale is None else float(lora_scale)
+        self.device = resolve_device()
+        self.dtype = resolve_dtype(self.device)
+        self.cpu_offload = _flag("cpu_offload", "RELIVE_CPU_OFFLOAD") and self.device.startswith("cuda")
+        self.vae_tiling = _flag("vae_tiling", "RELIVE_VAE_TILING")
+
+    @abc.abstractmethod
+    def _sources(self) -> tuple:
+        """What identifies the weights (part of the cache key of the loaded pipelines)."""
+
+    @abc.abstractmethod
+    def _build(self) -> list:
+        """The pipelines, one per stage, on the CPU or already typed; :meth:`_place` puts them on the device."""
+
+    def load(self) -> list:
+        """The pipelines, loaded on first use and shared by every session with the same weights and device."""
+        return self._loaded().pipes
+
+    def _loaded(self) -> _Loaded:
+        key = (type(self).__name__, self._sources(), self.device, str(self.dtype), self.cpu_offload, self.vae_tiling)
+        with _LOADING:
+            if key not in _LOADED:
+                _LOADED[key] = _Loaded(_guard_out_of_memory(lambda: self._place(self._build())))
+            return _LOADED[key]
+
+    def _place(self, pipes: list) -> list:
+        for pipe in pipes:
+            if self.cpu_offload:  # each model moves to the GPU only while it runs: ~half the VRAM, slower
+                pipe.enable_model_cpu_offload(device=self.device)
+            else:
+                pipe.to(self.device)
+            if self.vae_tiling:  # decodes in tiles: flat VRAM at 1024 px and above
+                pipe.vae.enable_tiling()
+            pipe.set_progress_bar_config(disable=True)
+        return pipes
+
+    def close(self) -> None:
+        """Forget this generator's pipelines (the next call reloads them) and give their memory back."""
+        with _LOADING:
+            for key in [k for k in _LOADED if k[0] == type(self).__name__ and k[1] == self._sources()]:
+                del _LOADED[key]
+        _free_memory()
+
+    def _generate(self, image, prompt, negative, *, seed, genres, lora_scale, progress, hints):
+        loaded = self._loaded()
+        scale = self.lora_scale if lora_scale is None else float(lora_scale)
+
+        def run() -> Image.Image:
+            self._switch_lora(loaded, scale)  # inside the guard too: loading a LoRA can run out of memory
+            return self._denoise(loaded.pipes, image, prompt, negative, seed, progress)
+
+        with loaded.lock:  # diffusers pipelines keep per-call state (scheduler, adapters): one call at a time
+            return _guard_out_of_memory(run)
+
+    def _switch_lora(self, loaded: _Loaded, scale: float) -> None:
+        """This session's LoRA on at ``scale`` (loading it the first time only), or every LoRA off."""
+        pipe = loaded.pipes[0]
+        if self.lora is None or scale == 0:
+            if loaded.adapters:
+                pipe.disable_lora()  # bypasses the LoRA layers: exactly the base model's output
+            return
+        if self.lora not in loaded.adapters:
+            loaded.attempts += 1
+            name = f"relive_lora_{loaded.attempts}"
+            _load_lora(pipe, self.lora, name)
+            loaded.adapters[self.lora] = name
+        pipe.enable_lora()
+        pipe.set_adapters([loaded.adapters[self.lora]], adapter_weights=[scale])
+
+    def _denoise(self, pipes, image, prompt, negative, seed, progress) -> Image.Image:
+        import torch
+
+        generator = torch.Generator("cpu").manual_seed(seed)  # CPU noise: the same picture on any device
+        steps = _StepCounter(progress, sum(stage.denoising_steps for stage in self.stages))
+        current: Any = image
+        for index, (pipe, stage) in enumerate(zip(pipes, self.stages, strict=True)):
+            last = index == len(self.stages) - 1
+            current = pipe(
+                prompt=prompt, negative_prompt=negative or None, image=current, strength=stage.strength,
+                guidance_scale=stage.guidance, num_inference_steps=stage.steps, generator=generator,
+                # between stages the latents go straight on: no VAE decode + encode round trip
+                output_type="pil" if last else "latent", callback_on_step_end=steps.callback(stage.name),
+            ).images
+        return current[0]
+
+
+class _StepCounter:
+    """Turns diffusers' per-stage ``callback_on_step_end`` into one ``progress(done, total, stage)`` count."""
+
+    def __init__(self, progress: Progress | None, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+
+    def callback(self, stage: str):
+        def on_step_end(pipe, step, timestep, tensors):
+            self.done += 1
+            if self.progress:
+                self.progress(self.done, self.total, stage)
+            return tensors
+
+        return on_step_end if self.progress else None
+
+
+T = TypeVar("T")
+
+
+def _guard_out_of_memory(run: Callable[[], T]) -> T:
+    """``run()``; an accelerator out-of-memory error becomes :class:`GeneratorOutOfMemory` once the memory is freed,
+    so the next (smaller) request can run."""
+    try:
+        return run()
+    except RuntimeError as err:
+        if not _is_out_of_memory(err):
+            raise
+        log.warning("generation ran out of memory: %s", err)
+    # Freed only here, after the except block: until then the traceback's frames keep the activations alive.
+    _free_memory()
+    raise GeneratorOutOfMemory(OOM_FIX)
+
+
+def _load_lora(pipe, path: Path, adapter_name: str) -> None:
+    """The LoRA into ``pipe`` through peft; a file that does not fit the model becomes :class:`InvalidInput`."""
+    try:
+        pipe.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=adapter_name)
+    except Exception as err:
+        if isinstance(err, ReliveError) or _is_out_of_memory(err):
+            raise
+        _forget_adapter(pipe, adapter_name)
+        raise InvalidInput(f"the LoRA {path} does not load into this model ({type(err).__name__}: {err}); "
+                           "use a LoRA trained for SDXL (e.g. with `relive avatar train-lora`)") from err
+
+
+def _forget_adapter(pipe, adapter_name: str) -> None:
+    """Remove what a failed load may have injected, so the pipeline stays as it was."""
+    try:
+        pipe.delete_adapters(adapter_name)
+    except Exception:  # noqa: BLE001 — nothing was injected: nothing to remove
+        log.debug("no partial adapter %s to remove", adapter_name)
+
+
+def _is_out_of_memory(err: BaseException) -> bool:
+    import torch
+
+    # torch.cuda.OutOfMemoryError is torch.OutOfMemoryError; MPS reports a plain RuntimeError
+    return isinstance(err, torch.OutOfMemoryError) or (isinstance(err, RuntimeError) and "out of memory" in str(err))
+
+
+def _free_memory() -> None:
+    gc.collect()
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    if torch.backends.mps.is_available():
+        torch.mps.empty_cache()
+
+
+def _fp32_vae_without_upcast(pipe) -> None:
+    """In fp32 the VAE's fp16 upcast is a no-op, but diffusers 0.42 still casts (and logs a warning) each call."""
+    import torch
+
+    if pipe.vae.dtype == torch.float32:
+        pipe.vae.register_to_config(force_upcast=False)
+
+
+@GENERATORS.register
+class SDXL(DiffusionGenerator):
+    """SDXL base + refiner, the brief's pipeline."""
+
+    name = "sdxl"
+    label = "SDXL base + refiner (best; GPU)"
+    size = 1024
+    stages = (Stage("base", strength=0.7, guidance=8.5, steps=30),
+              Stage("refiner", strength=0.3, guidance=5.0, steps=30))
+
+    @staticmethod
+    def weights() -> tuple[Weights, Weights]:
+        return (Weights(_setting("sdxl_base", "RELIVE_SDXL_BASE", SDXL_BASE), "RELIVE_SDXL_BASE"),
+                Weights(_setting("sdxl_refiner", "RELIVE_SDXL_REFINER", SDXL_REFINER), "RELIVE_SDXL_REFINER"))
+
+    @classmethod
+    def _weights_missing(cls) -> str:
+        return "; ".join(r for r in (w.missing() for w in cls.weights()) if r)
+
+    def _sources(self) -> tuple:
+        return tuple(w.value for w in self.weights()) + (_fp16_vae().value,)
+
+    def _build(self) -> list:
+        from diffusers import StableDiffusionXLImg2ImgPipeline as Img2Img
+
+        base_weights, refiner_weights = self.weights()
+        base = load_pipeline(Img2Img, base_weights, self.dtype, **_fp16_fix_vae(self.dtype))
+        _fp32_vae_without_upcast(base)
+        # the refiner reuses the base's second text encoder and VAE: ~1.5 GB less, and one VAE to tile
+        refiner = load_pipeline(Img2Img, refiner_weights, self.dtype, text_encoder_2=base.text_encoder_2, vae=base.vae)
+        return [base, refiner]
+
+
+@GENERATORS.register
+class SDXLFast(DiffusionGenerator):
+    """SDXL-Turbo img2img: 2 denoising steps at 512 px, no classifier-free guidance."""
+
+    name = "sdxl-fast"
+    label = "SDXL-Turbo (fast preview)"
+    size = 512  # Turbo's training resolution
+    stages = (Stage("turbo", strength=0.5, guidance=0.0, steps=4),)  # steps × strength ≥ 1, as img2img needs
+
+    @staticmethod
+    def weights() -> Weights:
+        return Weights(_setting("sdxl_fast", "RELIVE_SDXL_FAST", SDXL_TURBO), "RELIVE_SDXL_FAST")
+
+    @classmethod
+    def _weights_missing(cls) -> str:
+        return cls.weights().missing()
+
+    def _sources(self) -> tuple:
+        return (self.weights().value, _fp16_vae().value)
+
+    def _build(self) -> list:
+        from diffusers import StableDiffusionXLImg2ImgPipeline as Img2Img
+
+        pipe = load_pipeline(Img2Img, self.weights(), self.dtype, **_fp16_fix_vae(self.dtype))
+        _fp32_vae_without_upcast(pipe)
+        return [pipe]
+
+
+def _fp16_vae() -> Weights:
+    return Weights(_setting("sdxl_vae", "RELIVE_SDXL_VAE", SDXL_VAE_FP16_FIX), "RELIVE_SDXL_VAE",
+                   ("config.json", "diffusion_pytorch_model.safetensors"))
+
+
+def _fp16_fix_vae(dtype) -> dict:
+    """``{"vae": fp16-fix VAE}`` in fp16 (SDXL's own VAE overflows to NaN there); ``{}`` in fp32 or when missing,
+    and then diffusers upcasts the stock VAE to fp32 for each decode — correct, slower, more memory."""
+    import torch
+
+    if dtype != torch.float16:
+        return {}
+    weights = _fp16_vae()
+    reason = weights.missing()
+    if reason:
+        log.warning("fp16-fix VAE not found, decoding in fp32 instead: %s", reason)
+        return {}
+    from diffusers import AutoencoderKL
+
+    return {"vae": AutoencoderKL.from_pretrained(weights.folder(), dtype=dtype, local_files_only=True)}
+
+
+def _lora_missing(lora: str | None) -> str:
+    source = _setting("lora", "RELIVE_LORA") if lora is None else lora
+    if not source:
+        return ""
+    try:
+        lora_file(source)
+    except ModelUnavailable as err:
+        return str(err)
+    return ""
+
+
+def _diffusers_missing() -> str:
+    from relive.backends import module_missing
+
+    return module_missing("diffusers") or module_missing("transformers") or module_missing("peft")
+
+
+@GENERATORS.register
+class Tiny(DiffusionGenerator):
+    """The random tiny SDXL pair (:mod:`relive.avatar.tiny`) through the same two-stage code as ``sdxl``."""
+
+    name = "tiny"
+    label = "tiny (test)"
+    size = tiny.SIZE
+    for_tests = True
+    # strengths and guidance as sdxl; 3 × 0.7 → 2 base steps, 4 × 0.3 → 1 refiner step
+    stages = (Stage("base", strength=0.7, guidance=8.5, steps=3), Stage("refiner", strength=0.3, guidance=5.0, steps=4))
+
+    @classmethod
+    def _weights_missing(cls) -> str:
+        return ""  # built from config and the shipped tokenizer files
+
+    def _sources(self) -> tuple:
+        return ("tiny",)
+
+    def _build(self) -> list:
+        return tiny.build_pipelines("cpu", self.dtype)  # _place moves them to the device
+
+
+@GENERATORS.register
+class Instant(Generator):
+    """The offline cartoon filter of :mod:`relive.avatar.stylize`: no weights, no diffusion, no prompt."""
+
+    name = "instant"
+    label = "instant (offline cartoon, no AI model)"
+    size = 1024
+    is_diffusion = False
+
+    @classmethod
+    def available(cls) -> Availability:
+        import importlib.util
+
+        found = importlib.util.find_spec("relive.avatar.stylize") is not None
+        return Availability(found, "" if found else "relive.avatar.stylize is missing from this install")
+
+    def _generate(self, image, prompt, negative, *, seed, genres, lora_scale, progress, hints):
+        from relive.avatar.stylize import stylize  # imported on use: the registry stays cheap to import
+
+        face = hints["face"] if hints["face"] is not None else "crop"  # "crop": where face_square_crop puts it
+        result = stylize(image, genres, seed=seed, size=self.size, mask=hints["mask"], face=face)
+        if progress:
+            progress(1, 1, "stylize")
+        return imaging.load_image(result, "RGB")
+
+
+def generate(name: str | None, image: imaging.ImageSource, prompt: str = "", negative: str = "",
+             **options) -> Image.Image:
+    """One picture from the named generator's cached session (None → the best available).
+
+    ``options`` are :meth:`Generator.generate`'s keywords (``seed``, ``genres``, ``lora_scale``, ``progress``)."""
+    return GENERATORS.session(name).generate(image, prompt, negative, **options)

@@ -1,0 +1,135 @@
+"""The AVATAR, end to end: photo + music taste → face-aware crop → prompt → generator → cut-out → 1024² RGBA.
+
+One function, :func:`make_avatar`, serves the CLI, the Avatar tab and the tests. Nothing is written to disk: the
+photo and every intermediate stay in memory and are gone when the result has been handed over.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from relive import genres, imaging
+from relive.avatar import attributes as attrs
+from relive.avatar.prompt import DEFAULT_STYLE, Prompt, build_prompt
+from relive.avatar.stylize import face_in_crop
+
+AVATAR_SIZE = 1024
+MIN_PHOTO_SIDE = 64  # below this there is no face to work with
+MIN_PERSON = 0.02  # a cut-out covering less of the picture than this means nobody was found
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class AvatarResult:
+    image: Image.Image  # what the visitor gets: RGBA, on the genre backdrop when asked for
+    cutout: Image.Image  # RGBA on a transparent background: what the Carousel fuses
+    generator: str  # registry name
+    label: str  # what the UI calls it ("instant (offline cartoon, no AI model)", …)
+    is_diffusion: bool
+    prompt: Prompt | None  # None for generators that use no prompt
+    attributes: attrs.Attributes
+    notices: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Clock:
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self._start
+        self._start = now
+
+
+def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str | None = None,
+                style: str = DEFAULT_STYLE, seed: int = 0, choices: Mapping[str, str] | None = None,
+                detected: attrs.Attributes | None = None, attribute_backend: str | None = None,
+                backdrop: bool = True, lora: str | None = None, lora_scale: float | None = None,
+                progress: Progress | None = None) -> AvatarResult:
+    """A stylized avatar of the person in ``photo`` dressed for ``taste`` (18 genre values).
+
+    ``choices``: the user's answers per attribute (``gender``, ``age_group``, ``skin_tone``; "prefer not to say"
+    removes a field); they override ``detected`` (or what ``attribute_backend`` finds when ``detected`` is None).
+    ``backdrop``: put the avatar on its genre-themed backdrop (the transparent cut-out is always returned too).
+    ``lora``: a LoRA file/folder/hub id for diffusion generators (default: ``RELIVE_LORA``), loaded once per session.
+    """
+    from relive.avatar.generator import GENERATORS
+    from relive.backends import faces
+
+    clock = _Clock()
+    taste = genres.validate(taste)
+    top = genres.top_genres(taste)
+    picture = imaging.load_image(photo, "RGB", min_side=MIN_PHOTO_SIDE)
+    gen = GENERATORS.session(generator, **({"lora": lora} if lora is not None else {}))
+    crop, crop_info = faces.face_square_crop(picture, gen.size)
+    notices = [crop_info.notice] if crop_info.notice else []
+    clock.lap("crop")
+    prompt = None
+    if gen.is_diffusion:  # only a prompt uses what the photo shows of the person: nothing is analysed otherwise
+        person = _person(picture, detected, attribute_backend, choices)
+        prompt = build_prompt(taste, attributes=person, style=style, seed=seed)
+    else:
+        person = attrs.merge_choices(detected, **dict(choices or {}))
+    clock.lap("prompt")
+    if gen.is_diffusion:
+        art = gen.generate(crop, prompt.positive, prompt.negative, seed=seed, genres=top, lora_scale=lora_scale,
+                           progress=progress)
+        clock.lap("generate")
+        alpha, nobody = _person_alpha(art)  # diffusion redraws the picture: find the person in the result
+        clock.lap("background removal")
+    else:
+        # A filter keeps the photo's geometry, and segmenters are trained on photos: cut the photo out first and
+        # let the filter spend its colours on the person and keep the face's own skin tones.
+        alpha, nobody = _person_alpha(crop)
+        clock.lap("background removal")
+        art = gen.generate(crop, seed=seed, genres=top, progress=progress, person_mask=alpha,
+                           face=face_in_crop(crop_info, gen.size))
+        clock.lap("generate")
+    cutout = _with_alpha(art, alpha)
+    if nobody:
+        notices.append("No person found to cut out, so the avatar is a round badge of the whole picture")
+    image = _finish(cutout, top, seed, backdrop)
+    clock.lap("backdrop")
+    return AvatarResult(image, cutout, gen.name, gen.label, gen.is_diffusion, prompt, person,
+                        notices + ([person.notice] if person.notice else []), clock.timings)
+
+
+def _person(picture, detected, backend, choices) -> attrs.Attributes:
+    if detected is None:
+        detected = attrs.analyse(picture, backend)
+    return attrs.merge_choices(detected, **dict(choices or {}))
+
+
+def _person_alpha(source: Image.Image) -> tuple[np.ndarray, bool]:
+    """The alpha (AVATAR_SIZE²) of the person in ``source``; a round badge, and True, when nobody is found."""
+    from relive.avatar.stylize import badge_mask
+    from relive.backends import segmentation
+
+    alpha = imaging.alpha_mask(segmentation.remove_background(source, AVATAR_SIZE))
+    if (alpha > 127).mean() < MIN_PERSON:
+        return badge_mask(AVATAR_SIZE), True
+    return alpha, False
+
+
+def _with_alpha(art: Image.Image, alpha: np.ndarray) -> Image.Image:
+    if art.size != (AVATAR_SIZE, AVATAR_SIZE):
+        art = art.resize((AVATAR_SIZE, AVATAR_SIZE), Image.LANCZOS)
+    return Image.fromarray(np.dstack([imaging.to_array(art.convert("RGB")), alpha]), "RGBA")
+
+
+def _finish(cutout: Image.Image, top: list[str], seed: int, backdrop: bool) -> Image.Image:
+    from relive.avatar import backdrops
+    from relive.avatar.stylize import looks_for
+
+    ink = looks_for(top)[0].ink
+    if backdrop:
+        return backdrops.compose_on_backdrop(cutout, backdrops.genre_backdrop(top, AVATAR_SIZE, seed=seed), ink=ink)
+    return backdrops.sticker(cutout, ink=ink)

@@ -1,0 +1,101 @@
+"""The Avatar tab: consent, webcam/upload, editable attribute choices, style, generator, seed → avatar."""
+
+from __future__ import annotations
+
+import random
+
+import gradio as gr
+
+from relive import genres
+from relive.avatar import attributes as attrs
+from relive.avatar.generator import GENERATORS
+from relive.avatar.pipeline import make_avatar
+from relive.avatar.prompt import DEFAULT_STYLE, style_choices
+from relive.config import settings
+from relive.ui.common import friendly
+
+CONSENT = ("I agree that relive uses my photo to make my avatar. The photo is only kept in memory while the "
+           "avatar is made and is deleted with the result.")
+NEED_CONSENT = "Please tick the consent box first: nothing is done with your photo without it."
+NEED_PHOTO = "Take a photo with the webcam or upload one (JPEG, PNG or WebP) first."
+FIELD_LABELS = {"gender": "Describe me as", "age_group": "Age group", "skin_tone": "Skin tone"}
+
+
+def generator_choices() -> list[tuple[str, str]]:
+    return GENERATORS.choices(include_tests=settings().dev)
+
+
+def unavailable_note() -> str:
+    missing = [f"- **{GENERATORS.get(n).label}**: {a.reason}" for n, a in GENERATORS.available().items()
+               if not a and not GENERATORS.get(n).for_tests]
+    return ("Not available on this machine:\n" + "\n".join(missing)) if missing else ""
+
+
+@friendly
+def detect(photo, consent: bool):
+    """Look at the photo (only with consent) and preselect what was seen; the visitor can change every field."""
+    if photo is None or not consent:
+        return (*[gr.update()] * len(attrs.FIELDS), "", None)
+    found = attrs.analyse(photo)
+    values = attrs.choice_values(found)
+    return (*[gr.update(value=values[name]) for name in attrs.FIELDS], f"*{found.summary()}*", found)
+
+
+@friendly
+def avatar(photo, consent: bool, gender: str, age_group: str, skin_tone: str, style: str, generator: str,
+           seed: float, backdrop: bool, detected, *taste: float, progress=gr.Progress()):
+    """An avatar from a photo (needs consent) and the 18 genre values of the Pet tab."""
+    if not consent:
+        raise gr.Error(NEED_CONSENT)
+    if photo is None:
+        raise gr.Error(NEED_PHOTO)
+
+    def report(step: int, total: int, stage: str) -> None:
+        progress(step / max(total, 1), desc=f"{stage}: step {step} of {total}")
+
+    result = make_avatar(photo, genres.validate([float(v or 0) for v in taste]), generator=generator, style=style,
+                         seed=int(seed or 0), choices={"gender": gender, "age_group": age_group, "skin_tone": skin_tone},
+                         detected=detected, backdrop=backdrop, progress=report)
+    kind = "AI-generated" if result.is_diffusion else "instant cartoon filter, no AI image model"
+    lines = [f"**{kind}** · {result.label} · {sum(result.timings.values()):.1f} s", *result.notices]
+    if result.prompt:
+        lines.append(f"<details><summary>Prompt</summary>{result.prompt.positive}</details>")
+    return result.image, "\n\n".join(lines), result.cutout
+
+
+def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
+    """Lay out the tab; ``taste`` are the Pet tab's sliders. Returns the state holding the transparent cut-out."""
+    cutout = gr.State(None)
+    detected = gr.State(None)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            consent = gr.Checkbox(label=CONSENT, value=False, elem_id="avatar-consent")
+            # A file path, not a decoded image: relive's own loader checks it and explains what is wrong.
+            photo = gr.Image(sources=["webcam", "upload"], type="filepath", label="Your photo", height=360,
+                             elem_id="avatar-photo", webcam_options=gr.WebcamOptions(mirror=True))
+            seen = gr.Markdown()
+            with gr.Row():
+                fields = [gr.Dropdown(choices, value=attrs.PREFER_NOT_TO_SAY, label=FIELD_LABELS[name], min_width=140)
+                          for name, choices in attrs.choices().items()]
+            style = gr.Radio([(label, name) for label, name in style_choices()], value=DEFAULT_STYLE, label="Style")
+            choices = generator_choices()
+            generator = gr.Radio(choices, value=GENERATORS.default_name(), label="Generator")
+            note = unavailable_note()
+            if note:
+                with gr.Accordion("Why are some generators missing?", open=False):
+                    gr.Markdown(note)
+            with gr.Row():
+                seed = gr.Number(value=0, precision=0, label="Seed", minimum=0, maximum=2**32 - 1, min_width=120)
+                dice = gr.Button("New seed", min_width=120)
+                backdrop = gr.Checkbox(value=True, label="Genre backdrop")
+            make = gr.Button("Make my avatar", variant="primary", elem_classes="big-action")
+        with gr.Column(scale=6):
+            result = gr.Image(label="Your avatar (see below: AI-generated or instant filter)", type="pil", image_mode="RGBA", format="png", interactive=False,
+                              height=560, elem_id="avatar-result", buttons=["download", "fullscreen"])
+            info = gr.Markdown("*Your avatar wears your two favourite genres from the Pet tab.*")
+    gr.on([photo.change, consent.change], detect, [photo, consent], [*fields, seen, detected],
+          api_visibility="private", concurrency_id="analysis")
+    dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")
+    make.click(avatar, [photo, consent, *fields, style, generator, seed, backdrop, detected, *taste],
+               [result, info, cutout], api_name="avatar", concurrency_id="gpu", concurrency_limit=1)
+    return cutout
