@@ -86,6 +86,13 @@ def test_bad_photos_are_clear_errors(photo, message):
         make_avatar(photo, TASTE, generator="instant")
 
 
+def test_a_20000_pixel_photo_is_refused_before_it_is_decoded(tmp_path):
+    path = tmp_path / "huge.png"
+    Image.new("1", (20_000, 20_000)).save(path)  # 400 Mpx, a tiny file
+    with pytest.raises(InvalidImage, match="pixel limit"):
+        make_avatar(path, TASTE, generator="instant")
+
+
 def test_animated_gif_is_refused():
     frames = [Image.new("RGB", (128, 128), c) for c in ("red", "blue")]
     gif = _bytes(frames[0], "GIF", save_all=True, append_images=frames[1:])

@@ -157,11 +157,13 @@ def test_offline_mode_and_bad_folders_are_explained(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert "HF_HUB_OFFLINE" in GENERATORS.get("sdxl-fast").available().reason
     monkeypatch.setenv("RELIVE_SDXL_FAST", str(tmp_path / "missing"))
+    config.settings.cache_clear()  # settings() is cached; it must see the patched environment
     assert "RELIVE_SDXL_FAST" in GENERATORS.get("sdxl-fast").available().reason
     half = tmp_path / "half"
     half.mkdir()
     (half / "model_index.json").write_text('{"_class_name": "X", "unet": ["diffusers", "UNet2DConditionModel"]}')
     monkeypatch.setenv("RELIVE_SDXL_FAST", str(half))
+    config.settings.cache_clear()
     assert "unet/ is missing" in GENERATORS.get("sdxl-fast").available().reason
 
 

@@ -48,7 +48,7 @@ from typing import Any, ClassVar, TypeVar
 
 from PIL import Image, ImageOps
 
-from relive import config, imaging
+from relive import imaging
 from relive.avatar import tiny  # cheap: it imports torch/diffusers only inside its builders
 from relive.backends import Availability, Backend, Registry
 from relive.config import resolve_device, resolve_dtype, settings
@@ -71,28 +71,12 @@ class GeneratorOutOfMemory(ReliveError):
 
 
 # --- settings ----------------------------------------------------------------------------------------------------
-# These belong in relive.config.Settings (fields named as below); until they are there, the RELIVE_* variable is
-# read here, at call time, so tests can monkeypatch the environment.
 
 
-def _setting(name: str, env: str, default: str = "") -> str:
-    value = getattr(settings(), name, None)
-    if value not in (None, ""):
-        return str(value)
-    return os.environ.get(env, "").strip() or default
-
-
-def _flag(name: str, env: str) -> bool:
-    value = getattr(settings(), name, None)
-    return bool(value) if value is not None else config._env_bool(env)
-
-
-def _scale_setting() -> float:
-    raw = _setting("lora_scale", "RELIVE_LORA_SCALE", "1.0")
-    try:
-        return float(raw)
-    except ValueError:
-        raise InvalidInput(f"RELIVE_LORA_SCALE={raw!r} is not a number; use e.g. 0.8") from None
+def _setting(name: str, default: str = "") -> str:
+    """A generator setting from :func:`relive.config.settings` (``RELIVE_<NAME>`` in the environment)."""
+    value = getattr(settings(), name)
+    return str(value) if value not in (None, "") else default
 
 
 # --- weights: hub ids in the local cache, or local folders, checked without downloading --------------------------
@@ -346,13 +330,13 @@ class DiffusionGenerator(Generator):
 
     def __init__(self, lora: str | None = None, lora_scale: float | None = None):
         """``lora``: a .safetensors file, a folder or a cached hub id; None → ``RELIVE_LORA`` ('' → none)."""
-        source = _setting("lora", "RELIVE_LORA") if lora is None else lora
+        source = _setting("lora") if lora is None else lora
         self.lora = lora_file(source) if source else None  # checked now: a wrong path fails before any loading
-        self.lora_scale = _scale_setting() if lora_scale is None else float(lora_scale)
+        self.lora_scale = settings().lora_scale if lora_scale is None else float(lora_scale)
         self.device = resolve_device()
         self.dtype = resolve_dtype(self.device)
-        self.cpu_offload = _flag("cpu_offload", "RELIVE_CPU_OFFLOAD") and self.device.startswith("cuda")
-        self.vae_tiling = _flag("vae_tiling", "RELIVE_VAE_TILING")
+        self.cpu_offload = settings().cpu_offload and self.device.startswith("cuda")
+        self.vae_tiling = settings().vae_tiling
 
     @abc.abstractmethod
     def _sources(self) -> tuple:
@@ -524,8 +508,8 @@ class SDXL(DiffusionGenerator):
 
     @staticmethod
     def weights() -> tuple[Weights, Weights]:
-        return (Weights(_setting("sdxl_base", "RELIVE_SDXL_BASE", SDXL_BASE), "RELIVE_SDXL_BASE"),
-                Weights(_setting("sdxl_refiner", "RELIVE_SDXL_REFINER", SDXL_REFINER), "RELIVE_SDXL_REFINER"))
+        return (Weights(_setting("sdxl_base", SDXL_BASE), "RELIVE_SDXL_BASE"),
+                Weights(_setting("sdxl_refiner", SDXL_REFINER), "RELIVE_SDXL_REFINER"))
 
     @classmethod
     def _weights_missing(cls) -> str:
@@ -556,7 +540,7 @@ class SDXLFast(DiffusionGenerator):
 
     @staticmethod
     def weights() -> Weights:
-        return Weights(_setting("sdxl_fast", "RELIVE_SDXL_FAST", SDXL_TURBO), "RELIVE_SDXL_FAST")
+        return Weights(_setting("sdxl_fast", SDXL_TURBO), "RELIVE_SDXL_FAST")
 
     @classmethod
     def _weights_missing(cls) -> str:
@@ -574,7 +558,7 @@ class SDXLFast(DiffusionGenerator):
 
 
 def _fp16_vae() -> Weights:
-    return Weights(_setting("sdxl_vae", "RELIVE_SDXL_VAE", SDXL_VAE_FP16_FIX), "RELIVE_SDXL_VAE",
+    return Weights(_setting("sdxl_vae", SDXL_VAE_FP16_FIX), "RELIVE_SDXL_VAE",
                    ("config.json", "diffusion_pytorch_model.safetensors"))
 
 
@@ -596,7 +580,7 @@ def _fp16_fix_vae(dtype) -> dict:
 
 
 def _lora_missing(lora: str | None) -> str:
-    source = _setting("lora", "RELIVE_LORA") if lora is None else lora
+    source = _setting("lora") if lora is None else lora
     if not source:
         return ""
     try:

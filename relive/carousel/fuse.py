@@ -1,0 +1,433 @@
+"""Fuse an RGBA avatar into a background photo with the trained fusion model (``relive fuse``).
+
+    from relive.carousel.fuse import fuse
+    result = fuse("stage.jpg", "avatar.png")                      # default placement
+    result = fuse("stage.jpg", "avatar.png", position=(640, 700), scale=0.5, shadow=False)
+    result.image, result.composite                                 # fused RGB, copy-paste RGB (before/after)
+
+Placement (all in background pixels):
+
+- default: the avatar's visible part (its alpha's bounding box) is scaled to 60 % of the background's height and
+  stands centred horizontally with its feet at 95 % of the height (raised if needed so the head stays in frame);
+- ``scale``: the avatar's height as a fraction of the background's height (0.6 is the default look);
+- ``position=(X, Y)``: where the avatar's feet — the bottom-centre of its visible part — go. A position outside the
+  frame (X not in 0…width or Y not in 0…height) is an error, not silently clamped: a typo should not move the
+  avatar somewhere unexpected. Parts of the avatar that reach past the edges are cut off;
+- an avatar larger than the frame at the asked scale is scaled down to fit, with a notice in ``result.notices``;
+- an avatar exactly the size of the background, with neither position nor scale, is used in place, as is
+  (it was cut from, or made for, that picture).
+
+Backgrounds up to 4096 px on the long side are used as they are; larger ones are scaled down to 4096 px (notice).
+The optional soft contact shadow (default: on for placed avatars, off for in-place ones) darkens the ground under
+the feet before the model looks at the picture. The model sees the picture at its working resolution (256 px)
+and its colour correction is applied at full resolution, in strips, only inside the avatar's box.
+
+torch is imported only when a model is loaded, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from relive import imaging
+from relive.config import REPO_ROOT
+from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
+
+DEFAULT_MODEL_DIR = REPO_ROOT / "checkpoints" / "carousel-compact"
+MAX_SIDE = 4096
+DEFAULT_SCALE = 0.6  # avatar height / background height
+DEFAULT_FEET = 0.95  # feet at this fraction of the background's height
+STRIP_ROWS = 256  # full-resolution rows corrected at a time: bounds the memory at 4096 px
+FULL_FORWARD_MAX_SIDE = 1024  # image models (not the compact one) run at full resolution up to this size
+SHADOW_DARKNESS = 0.45
+MODEL_FIX = ("restore the shipped model with `git checkout -- checkpoints/carousel-compact`, or train one with "
+             "`relive train --data DIR --out RUN` and pass RUN/best")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the avatar went: feet at (x, y); its placed size; its top-left corner (may lie outside the frame)."""
+
+    x: float
+    y: float
+    width: int
+    height: int
+    left: int
+    top: int
+    scale: float  # placed height / background height
+    in_place: bool
+
+
+@dataclass
+class FusedImage:
+    image: Image.Image  # the fused picture, RGB
+    composite: Image.Image  # plain copy-paste with the same placement and shadow: the "before"
+    mask: np.ndarray  # H×W uint8, the placed avatar's alpha (255 = avatar)
+    placement: Placement
+    notices: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The model, loaded once
+
+
+_MODELS: dict[tuple[str, str], object] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def load_fusion_model(path: str | os.PathLike | None = None, device: str | None = None):
+    """The fusion model in checkpoint folder ``path`` (default: the shipped one), cached per folder and device.
+
+    A missing or damaged checkpoint raises :class:`ModelUnavailable` saying how to get a good one.
+    """
+    from relive.config import resolve_device
+
+    directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    device = resolve_device(device)
+    key = (os.fspath(directory.resolve()), device)
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = _load(directory, device)
+        return _MODELS[key]
+
+
+def _load(directory: Path, device: str):
+    from relive.carousel.model import FusionModel
+
+    if not directory.is_dir():
+        raise ModelUnavailable(f"no fusion model at {os.fspath(directory)!r}; {MODEL_FIX}")
+    try:
+        model = FusionModel.from_pretrained(directory)
+    except ModelUnavailable as err:
+        raise ModelUnavailable(f"{err}; {MODEL_FIX}") from None
+    return model.to(device).eval()
+
+
+def clear_model_cache() -> None:
+    with _MODELS_LOCK:
+        _MODELS.clear()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Harmonising: the model's correction, applied at full resolution
+
+
+def harmonise(model, bg: np.ndarray, avatar: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Full-resolution fusion of arrays: H×W×3 float32 [0, 1] background and avatar, H×W mask → H×W×3 float32.
+
+    The mask may be {0, 1} (or soft [0, 1]) float, or uint8 0/255. Outside the mask the result is ``bg``.
+    This is the callable the evaluation uses: ``lambda bg, av, m: harmonise(model, bg, av, m)``.
+    """
+    bg, avatar, alpha = _as_float(bg), _as_float(avatar), _as_alpha(mask)
+    if not (bg.shape == avatar.shape and bg.shape[:2] == alpha.shape and bg.ndim == 3 and bg.shape[2] == 3):
+        raise InvalidInput(f"background {bg.shape}, avatar {avatar.shape} and mask {alpha.shape} must be H×W×3, "
+                           "H×W×3 and H×W of the same size")
+    out = bg.copy()
+    box = _bounding_box(alpha > 0)
+    if box is None:
+        return out
+    comp = bg * (1 - alpha[..., None]) + avatar * alpha[..., None]
+    rows, cols = box
+    for r0, r1, pixels in fused_strips(model, comp, bg, alpha, avatar[rows, cols], (rows.start, cols.start)):
+        out[rows.start + r0:rows.start + r1, cols] = pixels
+    return out
+
+
+def fused_strips(model, comp: np.ndarray, bg: np.ndarray, alpha: np.ndarray, avatar_box: np.ndarray,
+                 origin: tuple[int, int]) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Yield ``(row0, row1, fused rows)`` of the avatar's box, box-relative rows, top to bottom.
+
+    ``comp``/``bg`` (uint8 or float, the same for both) and ``alpha`` (float [0, 1]) are full-size; ``avatar_box``
+    holds the avatar's colours inside the box whose top-left corner is ``origin``. The rows come back in the
+    dtype of ``bg`` (uint8 rounded, or float [0, 1]); only one strip of the box is ever float at a time.
+    """
+    import torch
+
+    from relive.carousel.model import CompactFusion
+
+    height, width = alpha.shape
+    top, left = origin
+    box_h, box_w = avatar_box.shape[:2]
+    with torch.inference_mode():
+        if isinstance(model, CompactFusion):
+            transform = model.predict_transform(_network_input(comp, bg, alpha, model.config.work_size, model))
+            correct = _compact_correction(transform, (height, width), top, left, box_w)
+        else:
+            correct = _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w)
+        for r0 in range(0, box_h, STRIP_ROWS):
+            r1 = min(box_h, r0 + STRIP_ROWS)
+            rows, cols = slice(top + r0, top + r1), slice(left, left + box_w)
+            corrected = correct(r0, r1, avatar_box[r0:r1])  # 3×h×w float tensor
+            background = _channels_first(bg[rows, cols])
+            a = torch.from_numpy(np.ascontiguousarray(alpha[rows, cols]))[None]
+            fused = corrected.sub_(background).mul_(a).add_(background)  # bg·(1−a) + corrected·a
+            yield r0, r1, _channels_last(fused, bg.dtype)
+
+
+def _channels_first(image: np.ndarray):
+    """H×W×3 uint8/float array → 3×H×W float32 [0, 1] tensor."""
+    import torch
+
+    chw = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+    return chw.float().div_(255.0) if image.dtype == np.uint8 else chw.float()
+
+
+def _channels_last(chw, dtype) -> np.ndarray:
+    """3×H×W float [0, 1] tensor → H×W×3 array of ``dtype`` (uint8 rounded, or float32)."""
+    import torch
+
+    if dtype == np.uint8:
+        chw = chw.mul_(255.0).add_(0.5).clamp_(0.0, 255.0).to(torch.uint8)
+    return np.ascontiguousarray(chw.permute(1, 2, 0).cpu().numpy())
+
+
+def _compact_correction(transform, full_hw, top, left, box_w):
+    import torch
+
+    from relive.carousel.model import apply_affine, apply_curves
+
+    table = transform.curve_table()[0].float().cpu().numpy()  # 3×256: the curves for every 8-bit level
+
+    def correct(r0: int, r1: int, colours: np.ndarray):
+        affine = transform.affine_for_region(full_hw, (top + r0, top + r1), (left, left + box_w)).float().cpu()
+        if colours.dtype == np.uint8:
+            curved = torch.from_numpy(np.stack([table[c][colours[..., c]] for c in range(3)]))
+        else:
+            curved = apply_curves(_channels_first(colours)[None], transform.curves.float().cpu())[0]
+        return apply_affine(curved[None], affine)[0].clamp_(0.0, 1.0)
+
+    return correct
+
+
+def _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w):
+    """An image-predicting model (resnet50-transformer): full resolution for small pictures; otherwise it runs at
+    its working size and its correction (output − composite) is upsampled and added to the avatar's colours."""
+    import torch
+
+    from relive.carousel.model import sample_region
+
+    height, width = alpha.shape
+    device = next(model.parameters()).device
+    if max(height, width) <= FULL_FORWARD_MAX_SIDE:
+        size = (height, width)
+    else:
+        ratio = model.config.work_size / max(height, width)
+        size = (max(32, round(height * ratio)), max(32, round(width * ratio)))
+    bg_low, comp_low, alpha_low = (_as_float(_resize(a, size)) for a in (bg, comp, alpha))
+    x = torch.from_numpy(np.concatenate([bg_low, comp_low, alpha_low[..., None]], axis=2)).permute(2, 0, 1)[None]
+    x = x.to(device)
+    correction = (model(x).float() - x[:, 3:6]).clamp(-1, 1)  # inside the mask the composite is the avatar
+
+    def correct(r0: int, r1: int, colours: np.ndarray):
+        if size == (height, width):
+            delta = correction[0, :, top + r0:top + r1, left:left + box_w]
+        else:
+            delta = sample_region(correction, (height, width), (top + r0, top + r1), (left, left + box_w))[0]
+        return (_channels_first(colours) + delta.cpu()).clamp_(0.0, 1.0)
+
+    return correct
+
+
+def _network_input(comp, bg, alpha, work_size: int, model):
+    """The compact model's working-resolution view: composite, mask, background (area-averaged)."""
+    import torch
+
+    from relive.carousel.model import working_size
+
+    size = working_size(*alpha.shape, work_size)
+
+    def small(image):  # resize first, then convert: at 4096 px the float copy would cost more than the model
+        return _as_float(_resize(image, size))
+
+    parts = [small(comp), small(alpha)[..., None], small(bg)]
+    seen = torch.from_numpy(np.ascontiguousarray(np.concatenate(parts, axis=2))).permute(2, 0, 1)[None]
+    return seen.to(next(model.parameters()).device)
+
+
+def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    if image.shape[:2] == tuple(size):
+        return image
+    return cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+
+
+def _as_float(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    return image.astype(np.float32, copy=False)
+
+
+def _as_alpha(mask: np.ndarray) -> np.ndarray:
+    mask = np.asarray(mask)
+    if mask.ndim == 3 and mask.shape[2] == 1:
+        mask = mask[..., 0]
+    alpha = mask.astype(np.float32) / 255.0 if mask.dtype == np.uint8 else mask.astype(np.float32)
+    return np.clip(alpha, 0.0, 1.0)
+
+
+def _bounding_box(present: np.ndarray) -> tuple[slice, slice] | None:
+    rows, cols = np.flatnonzero(present.any(axis=1)), np.flatnonzero(present.any(axis=0))
+    if rows.size == 0:
+        return None
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Placing the avatar
+
+
+def load_cutout(avatar: imaging.ImageSource) -> Image.Image:
+    """The avatar as RGBA with real transparency; an image without it raises InvalidImage saying what is needed."""
+    if isinstance(avatar, Image.Image):
+        had_alpha = imaging.has_alpha(avatar)
+    elif isinstance(avatar, np.ndarray):
+        had_alpha = avatar.ndim == 3 and avatar.shape[2] == 4
+    else:
+        had_alpha = None  # a file: judged from its pixels below
+    image = imaging.load_image(avatar, "RGBA")
+    alpha = imaging.alpha_mask(image)
+    if had_alpha is False or alpha.min() == 255:
+        raise InvalidImage("the avatar has no transparency (an RGB image or a fully opaque one); fuse needs an RGBA "
+                           "cut-out with a transparent background: make one with `relive avatar` or a background "
+                           "remover and save it as PNG")
+    if alpha.max() == 0:
+        raise InvalidImage("the avatar is fully transparent; there is nothing to place")
+    return image
+
+
+def parse_position(text: str) -> tuple[float, float]:
+    """``"X,Y"`` (background pixels, the avatar's feet) → (x, y); anything else raises InvalidInput."""
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise InvalidInput(f"position {text!r} is not X,Y (two numbers, the feet's pixel position)") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise InvalidInput(f"position {text!r} must be two finite numbers")
+    return x, y
+
+
+def place_avatar(avatar: Image.Image, frame: tuple[int, int], position: tuple[float, float] | None,
+                 scale: float | None, notices: list[str]) -> tuple[np.ndarray, Placement]:
+    """Scale and position the RGBA ``avatar`` on a ``frame`` = (width, height) background.
+
+    Returns the placed avatar as an RGBA uint8 array at its placed size (it may reach past the frame's edges;
+    :func:`visible_part` cuts it) and the :class:`Placement`.
+    """
+    frame_w, frame_h = frame
+    if position is None and scale is None and avatar.size == frame:
+        return np.asarray(avatar), Placement(frame_w / 2, frame_h, frame_w, frame_h, 0, 0, 1.0, True)
+    if scale is not None and not (math.isfinite(scale) and scale > 0):
+        raise InvalidInput(f"scale {scale!r} must be a positive number (the avatar's height as a fraction of the "
+                           "background's, e.g. 0.6)")
+    cutout = avatar.crop(avatar.getchannel("A").getbbox())
+    fraction = DEFAULT_SCALE if scale is None else float(scale)
+    height = fraction * frame_h
+    width = height * cutout.width / cutout.height
+    fit = min(1.0, frame_h / height, frame_w / width)
+    if fit < 1.0:
+        notices.append(f"the avatar at scale {fraction:g} ({round(width)}×{round(height)} px) is larger than the "
+                       f"{frame_w}×{frame_h} background; scaled down to fit (scale {fraction * fit:.3g})")
+        width, height = width * fit, height * fit
+    size = (max(1, round(width)), max(1, round(height)))
+    if position is None:
+        x, y = frame_w / 2, max(DEFAULT_FEET * frame_h, min(frame_h, size[1]))
+    else:
+        x, y = float(position[0]), float(position[1])
+        if not (0 <= x <= frame_w and 0 <= y <= frame_h):
+            raise InvalidInput(f"position ({x:g}, {y:g}) is outside the {frame_w}×{frame_h} background: X must be "
+                               f"0–{frame_w} and Y 0–{frame_h} (the pixel where the avatar's feet go)")
+    resized = np.asarray(cutout.resize(size, Image.LANCZOS))  # Pillow premultiplies alpha: no dark fringes
+    left, top = round(x - size[0] / 2), round(y - size[1])
+    placement = Placement(x, y, size[0], size[1], left, top, size[1] / frame_h, False)
+    return resized, placement
+
+
+def visible_part(rgba: np.ndarray, placement: Placement, frame: tuple[int, int]) -> tuple[np.ndarray, slice, slice]:
+    """The part of the placed avatar inside the frame, trimmed to its non-transparent pixels, and the frame
+    rows/cols it covers (so the correction never touches more than the avatar's own box)."""
+    frame_w, frame_h = frame
+    top, left = placement.top, placement.left
+    r0, c0 = max(0, -top), max(0, -left)
+    r1, c1 = min(rgba.shape[0], frame_h - top), min(rgba.shape[1], frame_w - left)
+    box = _bounding_box(rgba[r0:r1, c0:c1, 3] > 0) if r1 > r0 and c1 > c0 else None
+    if box is None:
+        raise InvalidInput("the avatar lands entirely outside the background; choose another position")
+    r0, r1 = r0 + box[0].start, r0 + box[0].stop
+    c0, c1 = c0 + box[1].start, c0 + box[1].stop
+    return rgba[r0:r1, c0:c1], slice(top + r0, top + r1), slice(left + c0, left + c1)
+
+
+def add_contact_shadow(bg: np.ndarray, placement: Placement) -> None:
+    """Darken the ground under the feet in place: a soft elliptical shadow a little wider than the feet."""
+    frame_h, frame_w = bg.shape[:2]
+    rx = max(2.0, 0.32 * placement.width)
+    ry = max(1.5, 0.035 * placement.height)
+    cx, cy = placement.x, placement.y - 0.4 * ry
+    r0, r1 = max(0, int(cy - 3 * ry)), min(frame_h, int(cy + 3 * ry) + 1)
+    c0, c1 = max(0, int(cx - 3 * rx)), min(frame_w, int(cx + 3 * rx) + 1)
+    if r1 <= r0 or c1 <= c0:
+        return
+    dy = (np.arange(r0, r1, dtype=np.float32) + 0.5 - cy)[:, None] / ry
+    dx = (np.arange(c0, c1, dtype=np.float32) + 0.5 - cx)[None, :] / rx
+    shade = 1.0 - SHADOW_DARKNESS * np.exp(-1.5 * (dx**2 + dy**2))
+    region = bg[r0:r1, c0:c1].astype(np.float32) * shade[..., None]
+    bg[r0:r1, c0:c1] = (region + 0.5).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# fuse
+
+
+def fuse(background: imaging.ImageSource, avatar: imaging.ImageSource, *, position: tuple[float, float] | None = None,
+         scale: float | None = None, shadow: bool | None = None, model=None,
+         model_path: str | os.PathLike | None = None, device: str | None = None) -> FusedImage:
+    """Place the RGBA ``avatar`` on ``background`` and let the fusion model harmonise it (see the module doc).
+
+    ``model``: an already loaded fusion model; otherwise :func:`load_fusion_model` (``model_path``, ``device``).
+    """
+    notices: list[str] = []
+    scene = _load_background(background, notices)
+    cutout = load_cutout(avatar)
+    frame = scene.size
+    placed, placement = place_avatar(cutout, frame, position, scale, notices)
+    rgba, rows, cols = visible_part(placed, placement, frame)
+    if model is None:
+        model = load_fusion_model(model_path, device)
+
+    bg = np.array(scene)  # a writable copy: the shadow is painted into it
+    if (not placement.in_place) if shadow is None else shadow:
+        add_contact_shadow(bg, placement)
+    alpha = np.zeros(bg.shape[:2], np.float32)
+    alpha[rows, cols] = rgba[..., 3].astype(np.float32) / 255.0
+    a = alpha[rows, cols][..., None]
+    comp = bg.copy()
+    comp[rows, cols] = (bg[rows, cols] * (1 - a) + rgba[..., :3] * a + 0.5).astype(np.uint8)
+
+    fused = comp.copy()
+    for r0, r1, pixels in fused_strips(model, comp, bg, alpha, rgba[..., :3], (rows.start, cols.start)):
+        fused[rows.start + r0:rows.start + r1, cols] = pixels
+    mask = np.zeros(bg.shape[:2], np.uint8)
+    mask[rows, cols] = rgba[..., 3]
+    return FusedImage(Image.fromarray(fused), Image.fromarray(comp), mask, placement, notices)
+
+
+def _load_background(background: imaging.ImageSource, notices: list[str]) -> Image.Image:
+    scene = imaging.load_image(background, "RGB")
+    longest = max(scene.size)
+    if longest > MAX_SIDE:
+        ratio = MAX_SIDE / longest
+        size = (max(1, round(scene.width * ratio)), max(1, round(scene.height * ratio)))
+        notices.append(f"the background ({scene.width}×{scene.height}) is over {MAX_SIDE} px; scaled down to "
+                       f"{size[0]}×{size[1]}")
+        scene = scene.resize(size, Image.LANCZOS)
+    return scene
