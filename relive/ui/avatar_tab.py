@@ -77,9 +77,10 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
             with gr.Row():
                 fields = [gr.Dropdown(choices, value=attrs.PREFER_NOT_TO_SAY, label=FIELD_LABELS[name], min_width=140)
                           for name, choices in attrs.choices().items()]
-            style = gr.Radio([(label, name) for label, name in style_choices()], value=DEFAULT_STYLE, label="Style")
-            choices = generator_choices()
-            generator = gr.Radio(choices, value=GENERATORS.default_name(), label="Generator")
+            default = GENERATORS.default_name()
+            generator = gr.Radio(generator_choices(), value=default, label="Generator")
+            style = gr.Radio([(label, name) for label, name in style_choices()], value=DEFAULT_STYLE, label="Style",
+                             info="for the AI generators", interactive=GENERATORS.get(default).is_diffusion)
             note = unavailable_note()
             if note:
                 with gr.Accordion("Why are some generators missing?", open=False):
@@ -95,6 +96,8 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
             info = gr.Markdown("*Your avatar wears your two favourite genres from the Pet tab.*")
     gr.on([photo.change, consent.change], detect, [photo, consent], [*fields, seen, detected],
           api_visibility="private", concurrency_id="analysis")
+    generator.change(lambda name: gr.update(interactive=GENERATORS.get(name).is_diffusion), generator, style,
+                     api_visibility="private")  # the instant filter has its own look: no style to choose
     dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")
     make.click(avatar, [photo, consent, *fields, style, generator, seed, backdrop, detected, *taste],
                [result, info, cutout], api_name="avatar", concurrency_id="gpu", concurrency_limit=1)
