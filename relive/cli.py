@@ -15,7 +15,7 @@ from relive.errors import ReliveError
 
 
 # Modules with a ``register(subparsers)`` function, in the order ``relive --help`` lists them.
-COMMAND_MODULES = ("relive.pet.commands", "relive.avatar.commands")
+COMMAND_MODULES = ("relive.pet.commands", "relive.avatar.commands", "relive.carousel.commands")
 # Two-word commands argparse cannot express beside a positional argument: `relive avatar train-lora …`.
 ALIASES = {("avatar", "train-lora"): "avatar-train-lora"}
 
@@ -58,7 +58,11 @@ def _expand_aliases(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(_expand_aliases(sys.argv[1:] if argv is None else list(argv)))
+    parser = build_parser()
+    args, extra = parser.parse_known_args(_expand_aliases(sys.argv[1:] if argv is None else list(argv)))
+    if extra and not getattr(args, "passthrough", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.options = extra  # a passthrough command (relive train) hands its options to its own parser
     try:
         args.run(args)
     except ReliveError as err:
