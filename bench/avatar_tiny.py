@@ -66,19 +66,18 @@ def run() -> list[Figure]:
         return generator.generate(photo, PROMPT, NEGATIVE, seed=1)
 
     steps = " + ".join(f"{s.denoising_steps} {s.name}" for s in generator.stages)
-    threads = torch.get_num_threads()
     figures = [
         Figure("import torch + diffusers + transformers (first in process)", imports, "s"),
         Figure("tiny SDXL base + refiner build from config (warm imports, best of 3)",
                best_of(tiny.build_pipelines, repeat=3), "s", "≈ 3 s with imports (DESIGN.md)"),
         Figure(f"tiny two-stage img2img at {generator.size} px ({steps} steps, warm, median of 10)",
-               median_of(generate, repeat=10), "s", "< 0.1 s per stage (DESIGN.md)", f"{threads} torch threads"),
+               median_of(generate, repeat=10), "s", "< 0.1 s per stage (DESIGN.md)", "1 torch thread (tiny's own)"),
     ]
     figures.append(Figure("tiny avatar end to end: 1024 px photo → crop → prompt → base + refiner → cut-out "
                           "(warm, median of 5)", median_of(_end_to_end, repeat=5), "s", "≤ 3 s"))
-    torch.set_num_threads(1)  # tiny models are per-op overhead: shows what extra threads cost (or gain) here
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the tiny generator runs itself
     try:
-        figures.append(Figure("  same, torch.set_num_threads(1)", median_of(generate, repeat=10), "s"))
         figures.append(Figure("train_lora on tiny: 3 images, 4 steps, encode + train + save (warm, 1 thread)",
                               _lora_training_seconds(4), "s"))
     finally:

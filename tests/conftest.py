@@ -28,6 +28,18 @@ def random_catalog(rng: np.random.Generator, per_slot=(12, 11, 13), density: flo
     return Catalog(Path("."), tuple(f"a{i}.png" for i in order), tuple(types[i] for i in order), vectors[order])
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """The tiny diffusion models are all per-op overhead: a second intra-op thread only adds synchronisation, and
+    on a shared 2-core machine it made each call about 5x slower. Restored afterwards for the other modules."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

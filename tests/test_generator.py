@@ -19,19 +19,11 @@ from relive.avatar.generator import GENERATORS, SDXL, GeneratorOutOfMemory, Tiny
 from relive.avatar.lora import save_lora
 from relive.errors import InvalidInput, ModelUnavailable, ReliveError, UnknownName
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 PROMPT, NEGATIVE = "a person in a red festival hat", "blurry"
 SDXL_VARS = ("RELIVE_SDXL_BASE", "RELIVE_SDXL_REFINER", "RELIVE_SDXL_VAE", "RELIVE_SDXL_FAST", "RELIVE_LORA",
              "RELIVE_LORA_SCALE", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """The tiny models are all per-op overhead: a second intra-op thread only adds synchronisation, and on a
-    shared 2-core machine it made each call about 5x slower. Restored afterwards for the other test modules."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(autouse=True)

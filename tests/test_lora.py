@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from relive import config
@@ -16,18 +15,10 @@ from relive.avatar.generator import GENERATORS
 from relive.avatar.lora import find_examples, train_lora
 from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 CAPTIONS = {"rock.png": "a person in a studded leather jacket", "jazz.jpg": "a person in a beret",
             "folk.webp": "a person in a flower crown"}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """The tiny models are all per-op overhead: a second intra-op thread only adds synchronisation, and on a
-    shared 2-core machine it made each call about 5x slower. Restored afterwards for the other test modules."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture
