@@ -12,7 +12,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-BENCHMARKS = ["app_start", "pet_batch", "pet_latency", "segmentation", "avatar_instant", "avatar_tiny", "avatar_gpu"]
+BENCHMARKS = ["app_start", "pet_batch", "pet_latency", "segmentation", "avatar_instant", "avatar_tiny", "avatar_gpu",
+              "fuse"]
 
 
 def machine() -> str:

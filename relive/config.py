@@ -42,6 +42,13 @@ def _env_int(name: str, default: int) -> int:
         raise InvalidInput(f"{name}={value!r} is not a whole number") from None
 
 
+def _env_url(name: str) -> str:
+    value = os.environ.get(name, "").strip().rstrip("/")
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise InvalidInput(f"{name}={value!r} must be a full address such as http://192.168.1.20:7860")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where things live and how relive runs. Build with :func:`settings` (cached) or ``Settings.from_env()``."""
@@ -50,8 +57,13 @@ class Settings:
     models_dir: Path = REPO_ROOT / "models"
     # Per-process scratch space for results handed to users; emptied on delivery/expiry (privacy).
     temp_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "relive")
+    retention_s: float = 600.0  # results (and uploads in Gradio's cache) are deleted this long after delivery
     device: str = "auto"
-    kiosk: bool = False
+    kiosk: bool = False  # touch-screen booth: full screen, big targets, no API, idle reset (``python app.py --kiosk``)
+    idle_s: float = 90.0  # kiosk: seconds without a touch before the page starts over (a fresh session)
+    # Base URL phones reach this app at (e.g. the kiosk's LAN address ``http://192.168.1.20:7860``), for the QR code
+    # on the album; "" = the address the browser used.
+    public_url: str = ""
     dev: bool = False  # also offer generators made for tests (``tiny``) in the UI
     # AVATAR generators: hub ids (looked up in the local HF cache, never downloaded) or local folders
     sdxl_base: str = "stabilityai/stable-diffusion-xl-base-1.0"
@@ -72,8 +84,11 @@ class Settings:
             assets_dir=_env_path("RELIVE_ASSETS", defaults.assets_dir),
             models_dir=_env_path("RELIVE_MODELS", defaults.models_dir),
             temp_dir=_env_path("RELIVE_TMP", defaults.temp_dir),
+            retention_s=_env_float("RELIVE_RETENTION_S", defaults.retention_s),
             device=os.environ.get("RELIVE_DEVICE", defaults.device),
             kiosk=_env_bool("RELIVE_KIOSK"),
+            idle_s=_env_float("RELIVE_IDLE_S", defaults.idle_s),
+            public_url=_env_url("RELIVE_PUBLIC_URL"),
             dev=_env_bool("RELIVE_DEV"),
             sdxl_base=os.environ.get("RELIVE_SDXL_BASE") or defaults.sdxl_base,
             sdxl_refiner=os.environ.get("RELIVE_SDXL_REFINER") or defaults.sdxl_refiner,

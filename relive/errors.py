@@ -46,3 +46,7 @@ class CatalogError(ReliveError):
 
 class ModelUnavailable(ReliveError):
     """A model's dependency or weights are missing; the message names the package or setting to fix it."""
+
+
+class StorageFull(ReliveError):
+    """The scratch disk refused a write (full, read-only); the message names the folder and the fix."""

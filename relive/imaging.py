@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import os
+import threading
+import warnings
 from pathlib import Path
 from typing import IO, Literal, Union
 
@@ -20,6 +22,9 @@ from relive.errors import InvalidImage
 ImageSource = Union[str, os.PathLike, bytes, IO[bytes], Image.Image, np.ndarray]
 Mode = Literal["RGB", "RGBA"]
 READABLE = "JPEG, PNG or WebP"
+PREMULTIPLIED = {"La": "LA", "RGBa": "RGBA"}  # Pillow's premultiplied-alpha modes → straight alpha
+# Image.MAX_IMAGE_PIXELS and the warning filters are process-wide: one image is opened under them at a time.
+_OPEN_LOCK = threading.Lock()
 
 
 def load_image(source: ImageSource, mode: Mode = "RGB", *, min_side: int = 1, max_pixels: int | None = None) -> Image.Image:
@@ -31,6 +36,8 @@ def load_image(source: ImageSource, mode: Mode = "RGB", *, min_side: int = 1, ma
     try:
         _check(img, source, min_side, max_pixels)
         return _normalise_mode(ImageOps.exif_transpose(img), mode)
+    except InvalidImage:
+        raise  # already says what is wrong (InvalidImage is a ValueError too: keep it out of the clause below)
     except (OSError, SyntaxError, ValueError) as err:
         raise InvalidImage(f"{_name(source)} is truncated or corrupt ({err}); save it again as {READABLE}") from None
     finally:
@@ -39,10 +46,12 @@ def load_image(source: ImageSource, mode: Mode = "RGB", *, min_side: int = 1, ma
 
 
 def _check(img: Image.Image, source: ImageSource, min_side: int, max_pixels: int) -> None:
-    if getattr(img, "n_frames", 1) > 1:
-        raise InvalidImage(f"{_name(source)} is animated ({img.n_frames} frames); use a still photo ({READABLE})")
+    # The size first: counting a GIF's frames decodes them.
     if img.width * img.height > max_pixels:
         raise InvalidImage(f"{_name(source)} is {img.width}×{img.height}, over the {max_pixels:,}-pixel limit; resize it first")
+    # A multi-picture JPEG (MPO, as many cameras and phones save) is one photo plus previews: frame 0 is the photo.
+    if getattr(img, "n_frames", 1) > 1 and img.format != "MPO":
+        raise InvalidImage(f"{_name(source)} is animated ({img.n_frames} frames); use a still photo ({READABLE})")
     if min(img.size) < min_side:
         raise InvalidImage(f"{_name(source)} is only {img.width}×{img.height}; use an image at least {min_side}×{min_side}")
     img.load()
@@ -56,16 +65,20 @@ def _open(source: ImageSource, max_pixels: int) -> Image.Image:
     if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
         raise InvalidImage(f"no image file at {os.fspath(source)!r}; check the path")
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    old_limit = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = max_pixels  # Pillow raises DecompressionBombError at twice this
-    try:
-        return Image.open(stream)
-    except Image.DecompressionBombError:
-        raise InvalidImage(f"{_name(source)} is far over the {max_pixels:,}-pixel limit (a decompression bomb?)") from None
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise InvalidImage(f"{_name(source)} is not an image relive can read; use {READABLE}") from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = old_limit
+    with _OPEN_LOCK, warnings.catch_warnings():
+        # Over the limit, Pillow warns (and raises DecompressionBombError at twice it); _check refuses such an
+        # image with a clear message, so the warning would only be noise on stderr.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        old_limit = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = max_pixels
+        try:
+            return Image.open(stream)
+        except Image.DecompressionBombError:
+            raise InvalidImage(f"{_name(source)} is far over the {max_pixels:,}-pixel limit (a decompression bomb?)") from None
+        except (UnidentifiedImageError, OSError, ValueError):
+            raise InvalidImage(f"{_name(source)} is not an image relive can read; use {READABLE}") from None
+        finally:
+            Image.MAX_IMAGE_PIXELS = old_limit
 
 
 def _name(source: ImageSource) -> str:
@@ -75,6 +88,8 @@ def _name(source: ImageSource) -> str:
 def _normalise_mode(img: Image.Image, mode: Mode) -> Image.Image:
     if img.mode.startswith("I") or img.mode == "F":
         img = _to_8bit(img)
+    if img.mode in PREMULTIPLIED:
+        img = img.convert(PREMULTIPLIED[img.mode])
     if mode == "RGB" and has_alpha(img):
         # Transparent pixels become white, not the black that a bare convert() gives.
         return flatten(img.convert("RGBA"))
@@ -83,7 +98,10 @@ def _normalise_mode(img: Image.Image, mode: Mode) -> Image.Image:
 
 def _to_8bit(img: Image.Image) -> Image.Image:
     """16/32-bit integer or float greyscale → 8-bit L. 16-bit modes span 0–65535; float spans [0, 1] or 0–255."""
-    arr = np.asarray(img, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # a signalling NaN warns when cast; it is refused just below
+        arr = np.asarray(img, dtype=np.float64)
+    if not np.isfinite(arr).all():  # only float ("F") images can hold them
+        raise InvalidImage(f"the image holds NaN or infinite pixel values; save it as an 8-bit {READABLE}")
     peak = arr.max(initial=0)
     if img.mode.startswith("I;16"):
         top = 65535.0
@@ -95,7 +113,7 @@ def _to_8bit(img: Image.Image) -> Image.Image:
 
 
 def has_alpha(img: Image.Image) -> bool:
-    return img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    return img.mode in ("RGBA", "LA", "PA", *PREMULTIPLIED) or "transparency" in img.info
 
 
 def flatten(img: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:

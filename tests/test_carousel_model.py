@@ -229,8 +229,10 @@ def test_warmup_cosine_schedule():
 
 def test_command_line_maps_to_the_train_config():
     args = build_parser().parse_args(["--data", "d", "--widths", "8,16", "--max-minutes", "1.5", "--threads", "2",
-                                      "--no-augment", "--arch", "resnet50-transformer"])
+                                      "--no-augment", "--arch", "resnet50-transformer", "--photo-fraction", "0.75",
+                                      "--bn-momentum", "0.02"])
     config = TrainConfig(**vars(args))
+    assert config.photo_fraction == 0.75 and config.bn_momentum == 0.02
     assert config.widths == (8, 16) and config.max_minutes == 1.5 and config.threads == 2 and config.augment is False
     assert config.model_config().arch == "resnet50-transformer"
 
@@ -279,17 +281,41 @@ def test_resume_auto_continues_the_last_checkpoint(tmp_path):
     assert more.start_step == 10 and more.step == 14
 
 
-def test_downscaled_items_keep_the_data_contract():
-    from relive.carousel.train import downscale_item
-
-    item = SyntheticFusionSet(1, size=48, seed=4)[0]
-    small = downscale_item(item, 24)
-    x, target, mask = small["input"], small["target"], small["mask"]
-    assert x.shape == (7, 24, 24) and target.shape == (3, 24, 24) and mask.shape == (1, 24, 24)
+def _assert_contract(item: dict, size: int) -> None:
+    x, target, mask = item["input"], item["target"], item["mask"]
+    assert x.shape == (7, size, size) and target.shape == (3, size, size) and mask.shape == (1, size, size)
     assert set(mask.unique().tolist()) <= {0.0, 1.0} and torch.equal(x[6:], mask)
     assert float((x[3:6] * (1 - mask)).abs().max()) == 0  # avatar black outside the mask
-    assert torch.equal((x[0:3] * (1 - mask)), target * (1 - mask))  # background = target outside the mask
-    assert downscale_item(item, 48) is item
+    assert torch.equal(x[0:3] * (1 - mask), target * (1 - mask))  # background = target outside the mask
+    assert 0 <= float(x.min()) and float(x.max()) <= 1 and 0 <= float(target.min()) and float(target.max()) <= 1
+
+
+def test_training_views_keep_the_data_contract():
+    from relive.carousel.train import TrainingView, resize_item
+
+    data = SyntheticFusionSet(6, size=48, seed=4)
+    _assert_contract(resize_item(data[0], 24), 24)
+    assert resize_item(data[0], 48) is data[0]
+    view = TrainingView(data, 32, zoom=1.0, tone=1.0)
+    for i in range(len(data)):
+        _assert_contract(view[i], 32)
+        assert float(view[i]["mask"].mean()) > float(data[i]["mask"].mean())  # close-ups: the person fills more
+    plain = TrainingView(data, 32)
+    assert torch.equal(plain[0]["input"], resize_item(data[0], 32)["input"])
+    view.set_epoch(1)
+    assert not torch.equal(view[0]["target"], TrainingView(data, 32, zoom=1.0, tone=1.0)[0]["target"])
+
+
+def test_softened_items_move_the_avatar_towards_the_truth():
+    from relive.carousel.train import soften_item
+
+    item = SyntheticFusionSet(1, size=32, seed=5)[0]
+    x, target, mask = item["input"], item["target"], item["mask"]
+    error = lambda it: float(((it["input"][3:6] - target) * mask).abs().sum())
+    assert torch.equal(soften_item(item, 1.0)["input"], x)
+    assert error(soften_item(item, -0.2)) < 1e-5  # no perturbation left
+    assert 0 < error(soften_item(item, 0.5)) < error(item)
+    _assert_contract(soften_item(item, 0.3), 32)
 
 
 def test_photo_balanced_sampling():

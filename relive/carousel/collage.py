@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -40,7 +40,7 @@ from PIL import Image, PngImagePlugin
 
 from relive import imaging
 from relive.carousel import perturb as perturbation
-from relive.errors import InvalidInput, ReliveError
+from relive.errors import InvalidImage, InvalidInput, ReliveError
 
 MANIFEST_COLUMNS = ("id", "source", "person", "x", "y", "w", "h", "split")
 PANELS = 4
@@ -162,11 +162,19 @@ class PhotoRef:
 
     def read(self) -> np.ndarray:
         if self.member is None:
-            img = imaging.load_image(self.path, "RGB")
-        else:
+            return imaging.to_array(imaging.load_image(self.path, "RGB"))
+        try:
             with zipfile.ZipFile(self.path) as archive:
-                img = imaging.load_image(io.BytesIO(archive.read(self.member)), "RGB")
-        return imaging.to_array(img)
+                if archive.getinfo(self.member).flag_bits & 0x1:
+                    raise InvalidImage(f"{self.source!r} is encrypted; zip the photos without a password")
+                # Streamed, not read() whole: a member that inflates to gigabytes (a zip bomb) is never held in
+                # memory; load_image reads only what the image needs, under the pixel limit.
+                with archive.open(self.member) as member:
+                    return imaging.to_array(imaging.load_image(member, "RGB"))
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as err:
+            # Damaged data (bad CRC, cut short) or a compression Python cannot read (Deflate64, …).
+            raise InvalidImage(f"{self.source!r} cannot be read from its archive ({err}); zip the photos again "
+                               "(plain Deflate)") from None
 
 
 def iter_photos(sources: Iterable[str | os.PathLike]) -> Iterator[PhotoRef]:

@@ -37,7 +37,8 @@ def _evaluate(args: argparse.Namespace) -> None:
         raise InvalidInput("give the data folder made by `relive collage`, or --heldout")
     methods = {**BASELINES, "model": partial(harmonise, load_fusion_model(args.checkpoint))}
     if args.heldout:
-        results = evaluate_pairs(heldout_people_pairs(args.seed), methods, name="held-out people", progress=True)
+        results = evaluate_pairs(heldout_people_pairs(args.seed, variants=args.variants), methods,
+                                 name="held-out people", progress=True)
     else:
         results = evaluate(args.data, methods, split=args.split, limit=args.limit)
     md, js = write_report(results, args.out)
@@ -84,6 +85,7 @@ def register(sub) -> None:
     evaluate.add_argument("--limit", type=int, help="evaluate only the first N pairs")
     evaluate.add_argument("--heldout", action="store_true", help="real people never used in training, perturbed")
     evaluate.add_argument("--seed", type=int, default=0, help="perturbation seed for --heldout")
+    evaluate.add_argument("--variants", type=int, default=12, help="perturbations per held-out person")
     evaluate.set_defaults(run=_evaluate)
 
     fuse = sub.add_parser("fuse", help="fuse an RGBA avatar into a festival photo")

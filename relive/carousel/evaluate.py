@@ -57,6 +57,7 @@ def evaluate_pairs(examples: Iterable[Example], methods: dict[str, Method], *, n
     if not methods:
         raise InvalidInput("no methods to evaluate; pass e.g. relive.carousel.baselines.BASELINES")
     sums = {m: dict.fromkeys(METRICS, 0.0) for m in methods}
+    psnrs: dict[str, list[float]] = {m: [] for m in methods}
     seconds = dict.fromkeys(methods, 0.0)
     count = 0
     for bg, avatar, mask, gt in tqdm(examples, total=total, desc=f"evaluate {name}", disable=not progress):
@@ -64,8 +65,10 @@ def evaluate_pairs(examples: Iterable[Example], methods: dict[str, Method], *, n
             start = time.perf_counter()
             out = _checked_output(method_name, method(bg, avatar, mask), gt)
             seconds[method_name] += time.perf_counter() - start
-            for key, value in metrics.all_metrics(out, gt, mask).items():
+            scores = metrics.all_metrics(out, gt, mask)
+            for key, value in scores.items():
                 sums[method_name][key] += value
+            psnrs[method_name].append(scores["psnr"])
         count += 1
     if count == 0:
         raise InvalidInput(f"no examples in {name!r} to evaluate")
@@ -74,6 +77,7 @@ def evaluate_pairs(examples: Iterable[Example], methods: dict[str, Method], *, n
         "n": count,
         "metrics": {m: {k: v / count for k, v in s.items()} for m, s in sums.items()},
         "seconds_per_image": {m: s / count for m, s in seconds.items()},
+        "psnr_per_image": psnrs,
         "scales": "PSNR in dB and MSE/fMSE on the 0-255 scale (fMSE = MSE over masked pixels only); SSIM 0-1",
     }
 
@@ -88,18 +92,31 @@ def _checked_output(name: str, out: np.ndarray, gt: np.ndarray) -> np.ndarray:
 
 
 def markdown_table(results: dict) -> str:
-    """One row per method: PSNR ↑, SSIM ↑, MSE ↓, fMSE ↓ (best in bold), and ms per image."""
+    """One row per method: PSNR ↑, SSIM ↑, MSE ↓, fMSE ↓ (best in bold), the share of images where it beats
+    copy-paste's PSNR (when copy-paste was evaluated), and ms per image."""
     rows = results["metrics"]
+    wins = _wins_over_copy_paste(results)
     best = {k: (max if HIGHER_IS_BETTER[k] else min)(r[k] for r in rows.values()) for k in METRICS}
     formats = {"psnr": "{:.2f}", "ssim": "{:.4f}", "mse": "{:.2f}", "fmse": "{:.2f}"}
     lines = [f"Split `{results['split']}`, {results['n']} images. {results['scales']}.", "",
-             "| method | PSNR (dB) ↑ | SSIM ↑ | MSE ↓ | fMSE ↓ | ms / image |", "|---|---:|---:|---:|---:|---:|"]
+             "| method | PSNR (dB) ↑ | SSIM ↑ | MSE ↓ | fMSE ↓ | beats copy-paste | ms / image |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for method, values in rows.items():
         cells = [formats[k].format(values[k]) for k in METRICS]
         cells = [f"**{c}**" if np.isclose(values[k], best[k]) else c for c, k in zip(cells, METRICS)]
         ms = 1000.0 * results.get("seconds_per_image", {}).get(method, float("nan"))
-        lines.append(f"| {method} | {' | '.join(cells)} | {ms:.1f} |")
+        lines.append(f"| {method} | {' | '.join(cells)} | {wins.get(method, '')} | {ms:.1f} |")
     return "\n".join(lines) + "\n"
+
+
+def _wins_over_copy_paste(results: dict) -> dict[str, str]:
+    """"k / n" images where each method's PSNR is above copy-paste's; empty without per-image figures."""
+    per_image = results.get("psnr_per_image", {})
+    if "copy_paste" not in per_image:
+        return {}
+    base = np.asarray(per_image["copy_paste"])
+    return {m: f"{int((np.asarray(v) > base + 1e-9).sum())} / {len(base)}" for m, v in per_image.items()
+            if m != "copy_paste"}
 
 
 def write_report(results: dict, out_dir: str | os.PathLike, stem: str = "evaluation") -> tuple[Path, Path]:

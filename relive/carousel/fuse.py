@@ -388,6 +388,44 @@ def add_contact_shadow(bg: np.ndarray, placement: Placement) -> None:
 # fuse
 
 
+@dataclass
+class Composite:
+    """The avatar placed on the background, before the model: what :func:`fuse` harmonises."""
+
+    scene: np.ndarray  # H×W×3 uint8 background, contact shadow included
+    image: np.ndarray  # H×W×3 uint8 plain copy-paste
+    avatar: np.ndarray  # the avatar's visible part, RGBA uint8, covering ``rows`` × ``cols`` of the frame
+    rows: slice
+    cols: slice
+    placement: Placement
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """H×W uint8, the placed avatar's alpha (255 = avatar)."""
+        mask = np.zeros(self.scene.shape[:2], np.uint8)
+        mask[self.rows, self.cols] = self.avatar[..., 3]
+        return mask
+
+
+def compose(background: imaging.ImageSource, avatar: imaging.ImageSource, *,
+            position: tuple[float, float] | None = None, scale: float | None = None,
+            shadow: bool | None = None) -> Composite:
+    """Place the RGBA ``avatar`` on ``background`` (placement rules in the module doc), no model: a cheap preview."""
+    notices: list[str] = []
+    scene = _load_background(background, notices)
+    frame = scene.size
+    placed, placement = place_avatar(load_cutout(avatar), frame, position, scale, notices)
+    rgba, rows, cols = visible_part(placed, placement, frame)
+    bg = np.array(scene)  # a writable copy: the shadow is painted into it
+    if (not placement.in_place) if shadow is None else shadow:
+        add_contact_shadow(bg, placement)
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    comp = bg.copy()
+    comp[rows, cols] = (bg[rows, cols] * (1 - a) + rgba[..., :3] * a + 0.5).astype(np.uint8)
+    return Composite(bg, comp, rgba, rows, cols, placement, notices)
+
+
 def fuse(background: imaging.ImageSource, avatar: imaging.ImageSource, *, position: tuple[float, float] | None = None,
          scale: float | None = None, shadow: bool | None = None, model=None,
          model_path: str | os.PathLike | None = None, device: str | None = None) -> FusedImage:
@@ -395,30 +433,17 @@ def fuse(background: imaging.ImageSource, avatar: imaging.ImageSource, *, positi
 
     ``model``: an already loaded fusion model; otherwise :func:`load_fusion_model` (``model_path``, ``device``).
     """
-    notices: list[str] = []
-    scene = _load_background(background, notices)
-    cutout = load_cutout(avatar)
-    frame = scene.size
-    placed, placement = place_avatar(cutout, frame, position, scale, notices)
-    rgba, rows, cols = visible_part(placed, placement, frame)
+    placed = compose(background, avatar, position=position, scale=scale, shadow=shadow)
     if model is None:
         model = load_fusion_model(model_path, device)
-
-    bg = np.array(scene)  # a writable copy: the shadow is painted into it
-    if (not placement.in_place) if shadow is None else shadow:
-        add_contact_shadow(bg, placement)
-    alpha = np.zeros(bg.shape[:2], np.float32)
-    alpha[rows, cols] = rgba[..., 3].astype(np.float32) / 255.0
-    a = alpha[rows, cols][..., None]
-    comp = bg.copy()
-    comp[rows, cols] = (bg[rows, cols] * (1 - a) + rgba[..., :3] * a + 0.5).astype(np.uint8)
-
-    fused = comp.copy()
-    for r0, r1, pixels in fused_strips(model, comp, bg, alpha, rgba[..., :3], (rows.start, cols.start)):
+    rows, cols = placed.rows, placed.cols
+    alpha = placed.mask.astype(np.float32) / 255.0
+    fused = placed.image.copy()
+    for r0, r1, pixels in fused_strips(model, placed.image, placed.scene, alpha, placed.avatar[..., :3],
+                                       (rows.start, cols.start)):
         fused[rows.start + r0:rows.start + r1, cols] = pixels
-    mask = np.zeros(bg.shape[:2], np.uint8)
-    mask[rows, cols] = rgba[..., 3]
-    return FusedImage(Image.fromarray(fused), Image.fromarray(comp), mask, placement, notices)
+    return FusedImage(Image.fromarray(fused), Image.fromarray(placed.image), placed.mask, placed.placement,
+                      placed.notices)
 
 
 def _load_background(background: imaging.ImageSource, notices: list[str]) -> Image.Image:

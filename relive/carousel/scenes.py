@@ -324,8 +324,9 @@ def add_people(canvas: np.ndarray, rng: np.random.Generator, light: Light, n: in
 # --- scene pieces ------------------------------------------------------------------------------------------------
 
 def crowd(canvas: np.ndarray, rng: np.random.Generator, base_y: float, head_r: float, colour: Colour,
-          rim: Colour, density: float = 1.0) -> None:
-    """A row of heads and shoulders (with some raised arms) from the back, dark, rim-lit by the light ahead."""
+          rim: Colour, density: float = 1.0) -> list[tuple[float, float, float, float]]:
+    """A row of heads and shoulders (with some raised arms) from the back, dark, rim-lit by the light ahead; returns
+    the heads as ellipses (cx, cy, rx, ry)."""
     height, width = canvas.shape[:2]
     ellipses, polygons, lines = [], [], []
     x = rng.uniform(-head_r, head_r)
@@ -346,6 +347,7 @@ def crowd(canvas: np.ndarray, rng: np.random.Generator, base_y: float, head_r: f
     edge = blur(np.clip(cover - below, 0.0, 1.0), 0.1 * head_r)
     paint(canvas, cover, colour)
     add_light(canvas, edge, rim, 0.8)
+    return ellipses
 
 
 def beam(canvas: np.ndarray, apex: tuple[float, float], angle_deg: float, spread_deg: float, length: float,
@@ -388,6 +390,139 @@ def textured(height: int, width: int, rng: np.random.Generator, colour: Colour, 
     grain = rng.normal(0.0, 1.0, (height, width)).astype(np.float32)
     t = 1.0 + amount * (0.7 * noise + 0.3 * blur(grain, 0.8))
     return np.asarray(colour, np.float32) * t[..., None]
+
+
+def rect(x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float]]:
+    """An axis-aligned rectangle as a polygon, for :func:`polygon_cover`."""
+    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
+
+def ground(canvas: np.ndarray, top: float, colour, soft: float = 0.0) -> None:
+    """Paint the ground (a colour or an image) from ``top`` down to the bottom edge; ``soft`` px blur its far edge
+    (ground mist, or the open floor in front of a crowd fading into it)."""
+    height, width = canvas.shape[:2]
+    cover = polygon_cover(height, width, polygons=[[(0, top), (width, top), (width, height), (0, height)]])
+    paint(canvas, blur(cover, soft) if soft else cover, colour)
+
+
+def haze_band(canvas: np.ndarray, y: float, sigma: float, colour: Colour, alpha: float) -> None:
+    """Mist or rain haze lying along the row ``y`` (a Gaussian band ``sigma`` px high), ``alpha`` at its densest."""
+    height, width = canvas.shape[:2]
+    band = np.exp(-0.5 * ((np.arange(height, dtype=np.float32) - y) / sigma) ** 2)[:, None]
+    paint(canvas, np.broadcast_to(alpha * band, (height, width)), colour)
+
+
+def reflection(canvas: np.ndarray, mirror_y: float, sigma: float) -> np.ndarray:
+    """The canvas mirrored about the line ``mirror_y`` (a wet floor, a puddle), blurred by ``sigma`` px."""
+    height = canvas.shape[0]
+    rows = np.clip(np.round(2 * mirror_y - np.arange(height)).astype(int), 0, height - 1)
+    return blur(canvas[rows], sigma)
+
+
+def glow_lines(canvas: np.ndarray, lines, colour: Colour, intensity: float, spread: float) -> None:
+    """Neon tubes, laser lines: bright cores (``lines`` as for :func:`polygon_cover`) with a halo ``spread`` px wide."""
+    height, width = canvas.shape[:2]
+    core = polygon_cover(height, width, lines=lines)
+    add_light(canvas, core + 2.5 * blur(core, spread), colour, intensity)
+
+
+def headphones(canvas: np.ndarray, heads, colour: Colour, intensity: float) -> None:
+    """Glowing ear cups on each head (cx, cy, rx, ry): a silent disco's LED headphones."""
+    height, width = canvas.shape[:2]
+    cups = [(cx + side * rx, cy, 0.28 * rx, 0.3 * ry) for cx, cy, rx, ry in heads for side in (-1, 1)]
+    cover = polygon_cover(height, width, ellipses=cups)
+    add_light(canvas, cover + 2 * blur(cover, 0.5 * max([r for *_, r in heads], default=1.0)), colour, intensity)
+
+
+def lasers(canvas: np.ndarray, origin: tuple[float, float], angles_deg, length: float, colour: Colour,
+           intensity: float = 1.0) -> None:
+    """A fan of laser lines from ``origin`` (angles from straight down, as for :func:`beam`), fading with distance."""
+    height, width = canvas.shape[:2]
+    ox, oy = origin
+    thick = max(1.0, 0.0013 * width)
+    core = polygon_cover(height, width, lines=[((ox, oy, *_limb(ox, oy, a, length)), thick) for a in angles_deg])
+    fade = 0.25 + 0.75 * radial(height, width, ox, oy, 0.5 * length)
+    add_light(canvas, (core + 2.5 * blur(core, 3 * thick)) * fade, colour, intensity)
+    add_light(canvas, radial(height, width, ox, oy, 0.008 * width), colour, 2.0)
+
+
+def confetti(canvas: np.ndarray, rng: np.random.Generator, n: int, colours: list[Colour], box, size: float,
+             soft: float = 0.0, flat: float = 1.0) -> None:
+    """``n`` paper pieces (small rectangles at random angles, some edge-on) in ``box`` (x0, y0, x1, y1), one drawing
+    pass per colour; ``soft`` px of blur puts them out of focus (near the lens), ``flat`` < 1 squashes them vertically
+    (lying on the floor)."""
+    height, width = canvas.shape[:2]
+    x0, y0, x1, y1 = box
+    pieces: dict[int, list] = {}
+    for _ in range(n):
+        x, y, s, a = rng.uniform(x0, x1), rng.uniform(y0, y1), size * rng.uniform(0.6, 1.4), rng.uniform(0, math.pi)
+        dx, dy = math.cos(a) * s, math.sin(a) * s * flat
+        ex, ey = -math.sin(a) * s * rng.uniform(0.15, 0.5), dx * rng.uniform(0.15, 0.5) * flat  # turning: thinner
+        quad = [(x - dx - ex, y - dy - ey), (x + dx - ex, y + dy - ey), (x + dx + ex, y + dy + ey),
+                (x - dx + ex, y - dy + ey)]
+        pieces.setdefault(int(rng.integers(len(colours))), []).append(quad)
+    for index, quads in pieces.items():
+        cover = polygon_cover(height, width, polygons=quads)
+        paint(canvas, blur(cover, soft) if soft else cover, colours[index])
+
+
+def streaks(canvas: np.ndarray, rng: np.random.Generator, n: int, angle_deg: float, length: float, colour: Colour,
+            intensity: float, thick: float = 1.0) -> None:
+    """``n`` thin light streaks (rain) falling at ``angle_deg`` from straight down, of about ``length`` px."""
+    height, width = canvas.shape[:2]
+    lines = []
+    for _ in range(n):
+        x, y = rng.uniform(-0.1 * width, 1.1 * width), rng.uniform(-length, height)
+        lines.append(((x, y, *_limb(x, y, angle_deg, length * rng.uniform(0.5, 1.5))), thick))
+    add_light(canvas, polygon_cover(height, width, lines=lines), colour, intensity)
+
+
+def polyline(points, thick: float):
+    """Line segments joining ``points`` in turn, ``thick`` px wide (for :func:`polygon_cover`'s ``lines``)."""
+    return [((*p, *q), thick) for p, q in zip(points, points[1:])]
+
+
+def arc_points(cx: float, cy: float, rx: float, ry: float, start_deg: float, end_deg: float, n: int = 32):
+    """Points along an ellipse arc (angles in degrees, 0 = +x, 90 = up: image y grows downwards)."""
+    return [(cx + rx * math.cos(math.radians(a)), cy - ry * math.sin(math.radians(a)))
+            for a in np.linspace(start_deg, end_deg, n)]
+
+
+def top_rim(cover: np.ndarray, size: float) -> np.ndarray:
+    """The upper edges of a shape (where light from ahead and above catches it), softened by ``size`` px."""
+    shift = max(1, round(size))
+    below = np.zeros_like(cover)
+    below[shift:] = cover[:-shift]
+    return blur(np.clip(cover - below, 0.0, 1.0), 0.4 * size)
+
+
+def waving_flag(pole_x: float, top: float, length: float, depth: float, phase: float, waves: float = 1.2):
+    """A flag's outline hanging from a pole at (pole_x, top), ``length`` × ``depth`` px, rippling in the wind."""
+    ts = np.linspace(0.0, 1.0, 16)
+    ripple = [0.12 * depth * t * math.sin(2 * math.pi * waves * t + phase) for t in ts]
+    upper = [(pole_x + length * t, top + r + 0.1 * depth * t) for t, r in zip(ts, ripple)]
+    lower = [(pole_x + length * t, top + depth * (1 - 0.15 * t) + r + 0.1 * depth * t) for t, r in zip(ts, ripple)]
+    return upper + lower[::-1]
+
+
+def dome_tent(cx: float, base: float, width: float, height: float):
+    """A dome tent standing on ``base``: its outline and door (polygons) and two pole seams (point lists)."""
+    shell = arc_points(cx, base, width / 2, height, 0, 180)
+    door = arc_points(cx, base, width * 0.13, height * 0.5, 0, 180, 16)
+    poles = [arc_points(cx, base, width * f, height, 0, 180, 16) for f in (0.18, 0.36)]
+    return shell, door, poles
+
+
+def umbrella(cx: float, top: float, radius: float, panels: int = 6):
+    """An open umbrella seen from the side: its canopy (with scalloped rim) and every other panel, as polygons."""
+    rim_y = top + 0.55 * radius
+    canopy = arc_points(cx, rim_y, radius, 0.55 * radius, 0, 180, 24)
+    edge = [(cx - radius + 2 * radius * k / panels, rim_y) for k in range(panels + 1)]
+    scallops = [(x + radius / panels, y - 0.12 * radius) for x, y in edge[:-1]]
+    rim = [edge[0]] + [p for k in range(panels) for p in (scallops[k], edge[k + 1])]
+    apex = (cx, top)
+    alternate = [[apex, edge[k], edge[k + 1]] for k in range(0, panels, 2)]
+    return canopy + rim, alternate
 
 
 # --- scenes ------------------------------------------------------------------------------------------------------
@@ -586,6 +721,356 @@ def _fairground(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, L
     return canvas, light
 
 
+def _main_stage(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    colours = _palette(rng, 3, (0.7, 1.0))
+    canvas = vertical_gradient(h, w, [(0.0, (0.01, 0.01, 0.04)), (0.5, hsv(0.72 + rng.normal(0, 0.03), 0.8, 0.2)),
+                                      (0.75, (0.04, 0.02, 0.06)), (1.0, (0.02, 0.02, 0.03))])
+    deck_y = h * rng.uniform(0.56, 0.6)
+    _stage_house(canvas, rng, deck_y, colours)
+    haze = 0.55 + 0.45 * fractal_noise(h, w, rng, 3, 3)
+    glow = np.zeros_like(canvas)
+    for k in range(6):  # moving heads on the roof, beams down into the haze
+        x = w * (0.2 + 0.6 * k / 5)
+        beam(glow, (x, h * 0.15), rng.uniform(-35, 35), rng.uniform(5, 10), 0.8 * h, colours[k % 3], 0.45)
+    for k, x in enumerate((0.3, 0.5, 0.7)):  # laser fans from the stage front into the sky
+        spread = rng.uniform(40, 70)
+        angles = 180 + np.linspace(-spread, spread, 7) + rng.normal(0, 4)
+        colour = hsv(0.33 + 0.17 * k + rng.normal(0, 0.02), 0.8, 1.0)
+        lasers(glow, (w * x, deck_y - 0.02 * h), angles, 1.2 * h, colour, 0.6)
+    canvas += glow * haze[..., None]
+    crowd(canvas, rng, deck_y + 0.08 * h, 0.018 * h, (0.02, 0.015, 0.03), colours[0], density=1.2)
+    crowd(canvas, rng, deck_y + 0.15 * h, 0.026 * h, (0.015, 0.01, 0.02), colours[1])
+    floor = vertical_gradient(h, w, [(0.0, (0.05, 0.03, 0.08)), (1.0, (0.02, 0.015, 0.03))])
+    ground(canvas, deck_y + 0.25 * h, floor, 0.03 * h)
+    add_light(canvas, radial(h, w, w / 2, 0.93 * h, 0.28 * w, sy=0.22), colours[0], 0.25)
+    gold, white = (1.0, 0.85, 0.3), (0.95, 0.95, 1.0)
+    confetti(canvas, rng, 260, colours + [gold, white], (0, 0, w, deck_y + 0.1 * h), 0.005 * w)
+    in_shade = [tuple(0.45 * np.asarray(c)) for c in colours]
+    confetti(canvas, rng, 50, in_shade, (0, deck_y + 0.3 * h, w, h), 0.005 * w, flat=0.35)  # lying on the floor
+    confetti(canvas, rng, 14, colours + [gold], (0, 0, w, 0.5 * h), 0.012 * w, soft=0.004 * w)  # near the lens
+    light = Light(ambient=(0.12, 0.08, 0.18), key=tuple(0.75 * np.asarray(colours[0])), key_side=1.0, rim=colours[1],
+                  rim_strength=0.8)
+    return canvas, light
+
+
+def _stage_house(canvas: np.ndarray, rng: np.random.Generator, deck_y: float, colours: list[Colour]) -> None:
+    """A big festival stage: arched roof truss, towers, line-array speakers, an LED wall and a lit deck front."""
+    h, w = canvas.shape[:2]
+    steel = (0.06, 0.06, 0.07)
+    paint(canvas, polygon_cover(h, w, polygons=[rect(0.1 * w, 0.12 * h, 0.9 * w, deck_y)]), (0.02, 0.015, 0.03))
+    _led_wall(canvas, (0.3 * w, 0.2 * h, 0.7 * w, deck_y - 0.08 * h), colours, rng)
+    for x0, x1 in ((0.15, 0.26), (0.74, 0.85)):
+        _led_wall(canvas, (x0 * w, 0.24 * h, x1 * w, 0.42 * h), colours[::-1], rng)
+    outer = arc_points(w / 2, 0.16 * h, 0.44 * w, 0.13 * h, 0, 180)
+    inner = arc_points(w / 2, 0.16 * h, 0.44 * w, 0.09 * h, 180, 0)
+    zigzag = [((*outer[k], *inner[len(inner) - 2 - k]), 0.003 * h) for k in range(0, len(outer) - 1, 2)]
+    paint(canvas, polygon_cover(h, w, polygons=[outer + inner], lines=zigzag), steel)
+    towers = [((x * w, 0.16 * h, x * w, deck_y), 0.018 * w) for x in (0.07, 0.93)]
+    speakers = [rect((x - 0.02) * w, (0.17 + 0.035 * k) * h, (x + 0.02) * w, (0.2 + 0.035 * k) * h)
+                for x in (0.13, 0.87) for k in range(6)]
+    paint(canvas, polygon_cover(h, w, lines=towers, polygons=speakers), steel)
+    deck = rect(0.05 * w, deck_y, 0.95 * w, deck_y + 0.05 * h)
+    paint(canvas, polygon_cover(h, w, polygons=[deck]), (0.03, 0.025, 0.04))
+    glow_lines(canvas, [((0.05 * w, deck_y, 0.95 * w, deck_y), 0.003 * h)], colours[0], 0.8, 0.006 * h)
+
+
+def _led_wall(canvas: np.ndarray, box, colours: list[Colour], rng: np.random.Generator) -> None:
+    """An LED screen showing rings of colour, glowing onto what is around it."""
+    h, w = canvas.shape[:2]
+    x0, y0, x1, y1 = box
+    y, x = np.ogrid[:h, :w]
+    rings = 0.5 + 0.5 * np.sin(np.hypot(x - (x0 + x1) / 2, y - (y0 + y1) / 2) / (0.02 * w) + rng.uniform(0, 6))
+    rings = rings[..., None].astype(np.float32)
+    image = rings * np.asarray(colours[0], np.float32) + (1 - rings) * np.asarray(colours[-1], np.float32)
+    screen = polygon_cover(h, w, polygons=[rect(x0, y0, x1, y1)])
+    paint(canvas, screen, 0.5 * image)
+    add_light(canvas, blur(screen, 0.03 * w), np.asarray(colours[0]) * 0.5 + 0.2, 0.35)
+
+
+def _silent_disco(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    uv = [(1.0, 0.2, 0.75), (0.2, 1.0, 0.85), (0.75, 1.0, 0.2), (1.0, 0.55, 0.1), (0.45, 0.4, 1.0)]
+    canvas = vertical_gradient(h, w, [(0.0, (0.06, 0.01, 0.12)), (0.5, (0.16, 0.04, 0.3)), (1.0, (0.03, 0.01, 0.06))])
+    floor_y = 0.64 * h
+    _tent_canopy(canvas, rng, 0.3 * h, uv)
+    for k in range(5):  # UV paint rings on the back wall
+        cx, r = w * (0.1 + 0.8 * k / 4) + rng.normal(0, 0.02 * w), rng.uniform(0.05, 0.08) * h
+        rings = [polyline(arc_points(cx, 0.44 * h, f * r, f * r, 0, 360), 0.004 * h) for f in (1.0, 0.66, 0.33)]
+        glow_lines(canvas, [segment for ring in rings for segment in ring], uv[k % len(uv)], 0.5, 0.01 * h)
+    _dj_booth(canvas, w / 2, floor_y, uv)
+    _disco_ball(canvas, rng, (w / 2, 0.16 * h), 0.04 * h)
+    for k, (dy, r) in enumerate(((0.05, 0.02), (0.11, 0.027))):  # everyone dances to their own headphones
+        dark = (0.03 - 0.01 * k, 0.01, 0.05 - 0.01 * k)
+        heads = crowd(canvas, rng, floor_y + dy * h, r * h, dark, uv[1 - k], density=1.2 - 0.2 * k)
+        for c in range(3):
+            headphones(canvas, heads[c::3], uv[(c + 2 * k) % len(uv)], 0.55)
+    shine = reflection(canvas, floor_y + 0.2 * h, 0.01 * w) * 0.35
+    ground(canvas, floor_y + 0.2 * h, shine + np.asarray((0.04, 0.01, 0.07), np.float32), 0.025 * h)
+    add_light(canvas, radial(h, w, w / 2, 0.92 * h, 0.3 * w, sy=0.2), (0.45, 0.2, 1.0), 0.35)
+    light = Light(ambient=(0.14, 0.06, 0.28), key=(0.55, 0.25, 0.9), key_side=-1.0, rim=uv[1], rim_strength=0.8)
+    return canvas, light
+
+
+def _tent_canopy(canvas: np.ndarray, rng: np.random.Generator, eave_y: float, neon: list[Colour]) -> None:
+    """The inside of a big top: striped panels from the king pole down to the eaves, seams glowing under UV."""
+    h, w = canvas.shape[:2]
+    apex, n = (w / 2, -0.05 * h), 14
+    eaves = [(w * (-0.4 + 1.8 * k / n), eave_y) for k in range(n + 1)]
+    dark = [[apex, eaves[k], eaves[k + 1]] for k in range(0, n, 2)]
+    paint(canvas, polygon_cover(h, w, polygons=[[apex, eaves[0], eaves[-1]]]), (0.12, 0.03, 0.22))
+    paint(canvas, polygon_cover(h, w, polygons=dark), (0.07, 0.015, 0.13))
+    glow_lines(canvas, [((*apex, *p), 0.002 * h) for p in eaves], neon[0], 0.35, 0.008 * h)
+    glow_lines(canvas, [((0, eave_y, w, eave_y), 0.003 * h)], neon[1], 0.6, 0.01 * h)
+    for x in np.linspace(0.05, 0.95, 9) * w:  # hanging UV streamers
+        tail = x + rng.normal(0, 0.01 * w), eave_y + rng.uniform(0.05, 0.12) * h
+        glow_lines(canvas, [((x, eave_y, *tail), 0.004 * h)], neon[int(rng.integers(len(neon)))], 0.5, 0.006 * h)
+
+
+def _dj_booth(canvas: np.ndarray, cx: float, floor_y: float, neon: list[Colour]) -> None:
+    """A DJ behind a booth whose front glows in stripes, headphones and laptop lit."""
+    h, w = canvas.shape[:2]
+    head = (cx, floor_y - 0.2 * h, 0.022 * h, 0.028 * h)
+    body = [(cx - 0.065 * h, floor_y - 0.08 * h), (cx - 0.045 * h, floor_y - 0.16 * h),
+            (cx + 0.045 * h, floor_y - 0.16 * h), (cx + 0.065 * h, floor_y - 0.08 * h)]
+    dj = polygon_cover(h, w, ellipses=[head], polygons=[body])
+    paint(canvas, dj, (0.02, 0.01, 0.03))
+    add_light(canvas, top_rim(dj, 0.005 * h), neon[1], 0.8)
+    headphones(canvas, [head], neon[0], 1.0)
+    booth = [(cx - 0.1 * w, floor_y - 0.09 * h), (cx + 0.1 * w, floor_y - 0.09 * h), (cx + 0.09 * w, floor_y),
+             (cx - 0.09 * w, floor_y)]
+    paint(canvas, polygon_cover(h, w, polygons=[booth]), (0.03, 0.01, 0.05))
+    for k in range(3):
+        y = floor_y - (0.07 - 0.02 * k) * h
+        glow_lines(canvas, [((cx - 0.09 * w, y, cx + 0.09 * w, y), 0.003 * h)], neon[k + 2], 0.7, 0.006 * h)
+    add_light(canvas, radial(h, w, cx, floor_y - 0.095 * h, 0.012 * w, sy=0.5), (0.8, 0.9, 1.0), 0.5)  # the laptop
+
+
+def _disco_ball(canvas: np.ndarray, rng: np.random.Generator, centre: tuple[float, float], r: float) -> None:
+    """A mirror ball on a wire, its facets glinting, throwing spots of light all over the tent."""
+    h, w = canvas.shape[:2]
+    cx, cy = centre
+    paint(canvas, polygon_cover(h, w, lines=[((cx, 0, cx, cy), 1.0)], ellipses=[(cx, cy, r, r)]), (0.35, 0.33, 0.4))
+    y, x = np.ogrid[:h, :w]
+    facets = (np.sin((x - cx) / (0.04 * r)) * np.sin((y - cy) / (0.04 * r)) > 0.3).astype(np.float32)
+    ball = polygon_cover(h, w, ellipses=[(cx, cy, r, r)])
+    add_light(canvas, ball * facets * radial(h, w, cx - 0.4 * r, cy - 0.4 * r, r), (0.9, 0.9, 1.0), 1.2)
+    spots = [(rng.uniform(0, w), rng.uniform(0, 0.6 * h), s, 0.6 * s) for s in rng.uniform(0.0015, 0.0035, 110) * w]
+    add_light(canvas, blur(polygon_cover(h, w, ellipses=spots), 0.001 * w), (0.8, 0.75, 1.0), 0.35)
+    add_light(canvas, radial(h, w, cx, cy, 2 * r), (0.7, 0.7, 1.0), 0.5)
+
+
+def _campsite_dawn(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    horizon = h * rng.uniform(0.5, 0.56)
+    hz = horizon / h
+    canvas = vertical_gradient(h, w, [(0.0, (0.1, 0.12, 0.32)), (0.45 * hz, (0.5, 0.38, 0.62)),
+                                      (0.8 * hz, (0.98, 0.6, 0.55)), (hz, (1.0, 0.82, 0.55)), (1.0, (0.2, 0.25, 0.12))])
+    band = np.sin(np.clip(np.arange(h, dtype=np.float32)[:, None] / horizon, 0, 1) * math.pi)  # clouds mid-sky
+    paint(canvas, np.clip(fractal_noise(h, w, rng, 2, 4) * 2 - 0.2, 0, 1) * band * 0.6, (1.0, 0.7, 0.65))
+    sx = w * rng.choice([0.25, 0.75])
+    add_light(canvas, radial(h, w, sx, horizon - 0.01 * h, 0.025 * w), (1.0, 0.9, 0.6), 2.5)
+    add_light(canvas, radial(h, w, sx, horizon, 0.35 * w, sy=0.45), (1.0, 0.55, 0.3), 0.55)
+    for k, colour in enumerate([(0.62, 0.45, 0.6), (0.42, 0.3, 0.45)]):  # far hills, hazier further away
+        hills = horizon + 0.01 * h * k - np.abs(smooth_noise(1, w, rng, 4 + 3 * k)[0]) * 0.07 * h
+        outline = [(0, h)] + [(x, hills[x]) for x in range(0, w, 8)] + [(w - 1, hills[-1]), (w, h)]
+        paint(canvas, polygon_cover(h, w, polygons=[outline]), colour)
+    light_by_depth = vertical_gradient(h, w, [(0, (1.6, 1.2, 1.0)), (hz, (1.6, 1.25, 1.0)), (1, (0.8, 0.9, 0.8))])
+    ground(canvas, horizon, textured(h, w, rng, (0.24, 0.34, 0.14), 0.3, 96) * light_by_depth, 0.004 * h)
+    colours = [(0.95, 0.45, 0.1), (0.1, 0.6, 0.65), (0.95, 0.8, 0.15), (0.85, 0.2, 0.25), (0.3, 0.65, 0.25),
+               (0.35, 0.35, 0.8)]
+    rows = [(0.015, 0.03, (0.5, 0.5)), (0.05, 0.05, (0.5, 0.5)), (0.12, 0.1, (0.3, 0.7)), (0.26, 0.19, (0.24, 0.76))]
+    for dy, size, gap in rows:  # far to near; the near rows leave the middle free
+        _tent_row(canvas, rng, horizon + dy * h, size * w, gap, colours, sx)
+    haze_band(canvas, horizon + 0.02 * h, 0.04 * h, (1.0, 0.85, 0.8), 0.25)
+    for x in (0.12, 0.4, 0.63, 0.9):
+        _feather_flag(canvas, x * w, horizon + 0.1 * h, 0.28 * h, colours[int(rng.integers(len(colours)))])
+    light = Light(ambient=(0.32, 0.26, 0.38), key=(0.9, 0.6, 0.4), key_side=float(np.sign(sx - w / 2)),
+                  rim=(1.0, 0.75, 0.45), rim_strength=0.9)
+    return canvas, light
+
+
+def _tent_row(canvas: np.ndarray, rng: np.random.Generator, base: float, size: float, gap: tuple[float, float],
+              colours: list[Colour], sun_x: float) -> None:
+    """A row of dome tents ``size`` px wide on ``base``, none inside the ``gap`` (fractions of the width), back-lit
+    by a low sun at ``sun_x``: shaded fronts, bright rims and long shadows towards us."""
+    h, w = canvas.shape[:2]
+    x = rng.uniform(-0.5, 0.2) * size
+    while x < w + size:
+        cx = x + size / 2
+        if not gap[0] * w < cx < gap[1] * w:
+            y = base + rng.normal(0, 0.05) * size
+            shell, door, poles = dome_tent(cx, y, size * rng.uniform(0.85, 1.1), size * rng.uniform(0.45, 0.6))
+            away = -np.sign(sun_x - cx)
+            shadow = polygon_cover(h, w, ellipses=[(cx + 0.3 * away * size, y + 0.08 * size, 0.6 * size, 0.1 * size)])
+            paint(canvas, blur(shadow, 0.03 * size) * 0.45, (0.05, 0.08, 0.04))
+            cover = polygon_cover(h, w, polygons=[shell])
+            side = np.clip(0.5 - 0.3 * away * (np.arange(w) - cx) / size, 0.25, 0.85)[None, :, None]
+            colour = np.asarray(colours[int(rng.integers(len(colours)))], np.float32)
+            paint(canvas, cover, np.broadcast_to(colour * side, (h, w, 3)))
+            seams = [segment for pole in poles for segment in polyline(pole, max(1.0, 0.012 * size))]
+            paint(canvas, polygon_cover(h, w, polygons=[door], lines=seams) * cover, tuple(colour * 0.3))
+            add_light(canvas, top_rim(cover, 0.04 * size), (1.0, 0.8, 0.5), 0.8)
+        x += size * rng.uniform(1.05, 1.6)
+
+
+def _feather_flag(canvas: np.ndarray, x: float, base: float, height: float, colour: Colour) -> None:
+    """A tall feather flag on a thin pole, its curved banner glowing with the light behind it."""
+    h, w = canvas.shape[:2]
+    top = base - height
+    curve = [(x + 0.1 * height * math.sin(math.pi * t) ** 0.6 + 0.02 * height * t, top + height * 0.75 * t)
+             for t in np.linspace(0, 1, 16)]
+    cover = polygon_cover(h, w, polygons=[[(x, top)] + curve + [(x, top + 0.75 * height)]])
+    paint(canvas, polygon_cover(h, w, lines=[((x, top, x, base), max(1.0, 0.004 * height))]), (0.1, 0.1, 0.1))
+    paint(canvas, cover, np.asarray(colour, np.float32) * 0.75)
+    add_light(canvas, blur(cover, 0.01 * height) * np.float32(0.3), np.asarray(colour) * 0.5 + 0.5, 0.6)
+
+
+def _rainy_mud(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    horizon = h * rng.uniform(0.5, 0.56)
+    canvas = vertical_gradient(h, w, [(0.0, (0.22, 0.24, 0.3)), (horizon / h, (0.52, 0.53, 0.58)),
+                                      (1.0, (0.2, 0.15, 0.1))])
+    paint(canvas, np.clip(fractal_noise(h, w, rng, 3, 5) + 0.3, 0, 1) * 0.6, (0.16, 0.17, 0.22))
+    colours = _palette(rng, 3, (0.7, 0.9))
+    _distant_stage(canvas, rng, w * rng.uniform(0.4, 0.6), horizon, colours)
+    mud = textured(h, w, rng, (0.25, 0.19, 0.13), 0.4, 64)
+    mud *= vertical_gradient(h, w, [(0, (1.2, 1.2, 1.2)), (1, (0.7, 0.65, 0.6))])
+    ground(canvas, horizon, mud, 0.003 * h)
+    haze_band(canvas, horizon, 0.05 * h, (0.5, 0.5, 0.55), 0.5)
+    _umbrella_crowd(canvas, rng, horizon + 0.04 * h, 0.024 * h, 0.6)
+    _umbrella_crowd(canvas, rng, horizon + 0.09 * h, 0.036 * h, 0.7)
+    near = horizon + 0.2 * h
+    sky = reflection(canvas, horizon, 0.004 * w)
+    ground(canvas, near, 0.8 * mud + 0.2 * sky, 0.02 * h)  # wet: the sky shows faintly in the mud
+    puddles = [(rng.uniform(0, w), y, rng.uniform(0.1, 0.25) * w * (y / h), rng.uniform(0.01, 0.03) * h * (y / h))
+               for y in rng.uniform(near + 0.03 * h, h, 10)]
+    water = blur(polygon_cover(h, w, ellipses=puddles), 0.003 * w)
+    paint(canvas, blur(water, 0.006 * w) * 0.5, (0.1, 0.07, 0.05))  # dark wet rims
+    paint(canvas, water * 0.8, sky * 0.9)
+    streaks(canvas, rng, 900, 12, 0.03 * h, (0.7, 0.75, 0.85), 0.18)
+    streaks(canvas, rng, 120, 14, 0.08 * h, (0.8, 0.85, 0.95), 0.12, thick=max(1.0, 0.0015 * w))
+    light = Light(ambient=(0.3, 0.32, 0.38), key=tuple(0.35 * np.asarray(colours[0]) + 0.1), key_side=1.0,
+                  rim=(0.75, 0.8, 0.9), rim_strength=0.3)
+    return canvas, light
+
+
+def _distant_stage(canvas: np.ndarray, rng: np.random.Generator, cx: float, base: float, colours: list[Colour]) -> None:
+    """A far stage seen through rain: a dark shell, its lights and beams softened by the wet air."""
+    h, w = canvas.shape[:2]
+    sw, sh = 0.16 * w, 0.13 * h
+    shell = [(cx - sw, base), (cx - sw, base - sh), (cx - 0.8 * sw, base - 1.2 * sh), (cx + 0.8 * sw, base - 1.2 * sh),
+             (cx + sw, base - sh), (cx + sw, base)]
+    paint(canvas, polygon_cover(h, w, polygons=[shell]), (0.12, 0.12, 0.15))
+    glow = np.zeros_like(canvas)
+    for k, c in enumerate(colours * 2):
+        beam(glow, (cx - 0.8 * sw + 1.6 * sw * k / 5, base - 1.1 * sh), 180 + rng.uniform(-30, 30), 8, 0.5 * h, c, 0.35)
+    add_light(glow, radial(h, w, cx, base - 0.5 * sh, 0.5 * sw, sy=0.5), colours[0], 0.8)
+    canvas += blur(glow, 0.004 * w)
+    add_light(canvas, radial(h, w, cx, base, 0.4 * w, sy=0.25), colours[1], 0.15)
+
+
+def _umbrella_crowd(canvas: np.ndarray, rng: np.random.Generator, base_y: float, head_r: float, share: float) -> None:
+    """A crowd from behind in the rain, a ``share`` of them under bright umbrellas."""
+    h, w = canvas.shape[:2]
+    crowd(canvas, rng, base_y, head_r, (0.07, 0.065, 0.075), (0.3, 0.32, 0.38), density=0.9)
+    for cx in rng.uniform(0, w, int(share * w / (4 * head_r))):
+        canopy, panels = umbrella(cx, base_y - rng.uniform(2.2, 2.6) * head_r, head_r * rng.uniform(2.2, 2.8))
+        colour = np.asarray(hsv(rng.random(), rng.uniform(0.6, 0.9), rng.uniform(0.6, 0.9)), np.float32)
+        cover = polygon_cover(h, w, polygons=[canopy])
+        paint(canvas, cover, colour)
+        second = colour * 0.75 if rng.random() < 0.5 else (0.92, 0.92, 0.9)
+        paint(canvas, polygon_cover(h, w, polygons=panels) * cover, second)
+        add_light(canvas, top_rim(cover, 0.15 * head_r), (0.8, 0.85, 0.95), 0.4)
+
+
+def _festival_gate(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+    horizon = h * rng.uniform(0.6, 0.64)
+    hz = horizon / h
+    canvas = vertical_gradient(h, w, [(0.0, (0.2, 0.38, 0.75)), (0.6 * hz, (0.6, 0.65, 0.85)), (hz, (1.0, 0.82, 0.6)),
+                                      (1.0, (0.3, 0.35, 0.15))])
+    sky = np.clip(1.1 - np.arange(h)[:, None] / horizon, 0, 1)
+    paint(canvas, np.clip(fractal_noise(h, w, rng, 3, 5) * 1.4, 0, 1) * sky, (1.0, 0.92, 0.88))
+    sx = w * rng.choice([0.12, 0.88])
+    add_light(canvas, radial(h, w, sx, 0.12 * h, 0.03 * w), (1.0, 0.95, 0.75), 2.0)
+    add_light(canvas, radial(h, w, sx, 0.12 * h, 0.3 * w), (1.0, 0.7, 0.4), 0.35)
+    colours = _palette(rng, 6, (0.7, 0.95))
+    _far_festival(canvas, rng, horizon, colours)
+    crowd(canvas, rng, horizon - 0.006 * h, 0.008 * h, (0.3, 0.28, 0.35), (1.0, 0.85, 0.6), density=0.7)
+    light_by_depth = vertical_gradient(h, w, [(0, (1.1, 1.0, 0.8)), (hz, (1.1, 1.0, 0.8)), (1, (0.8, 0.85, 0.8))])
+    ground(canvas, horizon, textured(h, w, rng, (0.3, 0.45, 0.16), 0.3, 96) * light_by_depth, 0.003 * h)
+    path = [(0.46 * w, horizon), (0.54 * w, horizon), (0.75 * w, h), (0.25 * w, h)]
+    paint(canvas, polygon_cover(h, w, polygons=[path]), textured(h, w, rng, (0.72, 0.6, 0.45), 0.35, 128))
+    _gate_arch(canvas, rng, w / 2, horizon + 0.07 * h, colours)
+    for d in (0.19, 0.34):  # flags lining the path, smaller towards the gate
+        for side in (-1, 1):
+            colour = colours[int(rng.integers(len(colours)))]
+            _flag_pole(canvas, rng, w / 2 + side * (0.12 + 0.95 * d) * w, horizon + d * h, 2.2 * d * h, colour, side)
+    for side in (-1, 1):  # bulbs strung from the gate to the nearest flag poles, under their flags
+        string_lights(canvas, rng, (w / 2 + side * 0.17 * w, 0.3 * h), (w / 2 + side * 0.44 * w, 0.4 * h), 0.05 * h, 14,
+                      [(1.0, 0.85, 0.5), (1.0, 0.7, 0.4)])
+    light = Light(ambient=(0.35, 0.35, 0.42), key=(0.85, 0.7, 0.5), key_side=float(np.sign(sx - w / 2)),
+                  rim=(1.0, 0.85, 0.6), rim_strength=0.5)
+    return canvas, light
+
+
+def _far_festival(canvas: np.ndarray, rng: np.random.Generator, horizon: float, colours: list[Colour]) -> None:
+    """What lies beyond the gate: marquee tops and a big wheel, pale in the distance."""
+    h, w = canvas.shape[:2]
+    cx, r = w * rng.choice([0.3, 0.7]), 0.12 * h
+    hub = (cx, horizon - r)
+    spokes = [((*hub, *_limb(*hub, a, r)), 0.002 * h) for a in range(0, 360, 20)]
+    legs = [((*hub, cx + side * 0.4 * r, horizon), 0.004 * h) for side in (-1, 1)]
+    rim = polyline(arc_points(*hub, r, r, 0, 360), 0.003 * h)
+    paint(canvas, polygon_cover(h, w, lines=spokes + rim + legs), (0.55, 0.5, 0.6))
+    x = 0.0
+    while x < w:
+        tw = rng.uniform(0.05, 0.1) * w
+        peak = [(x, horizon), (x + 0.2 * tw, horizon - 0.04 * h), (x + 0.5 * tw, horizon - 0.07 * h),
+                (x + 0.8 * tw, horizon - 0.04 * h), (x + tw, horizon)]
+        pale = np.asarray(colours[int(rng.integers(len(colours)))]) * 0.45 + 0.4
+        paint(canvas, polygon_cover(h, w, polygons=[peak]), pale)
+        x += tw * rng.uniform(1.0, 1.8)
+
+
+def _gate_arch(canvas: np.ndarray, rng: np.random.Generator, cx: float, base: float, colours: list[Colour]) -> None:
+    """The entrance: two dressed towers and an arched banner of coloured panels, bulbs along its underside."""
+    h, w = canvas.shape[:2]
+    half, top = 0.17 * w, 0.24 * h
+    feet = [(cx + s * half, base, 0.05 * w, 0.01 * h) for s in (-1, 1)]
+    paint(canvas, polygon_cover(h, w, ellipses=feet) * 0.5, (0.05, 0.08, 0.03))  # their shadows
+    stripes = (np.sin((np.arange(h)[:, None] + np.arange(w)[None, :]) / (0.012 * w)) > 0).astype(np.float32)[..., None]
+    fabric = stripes * np.asarray(colours[0], np.float32) + (1 - stripes) * np.asarray((0.95, 0.92, 0.85), np.float32)
+    towers = [rect(x - 0.025 * w, top, x + 0.025 * w, base) for x in (cx - half, cx + half)]
+    paint(canvas, polygon_cover(h, w, polygons=towers), fabric * 0.85)
+    shade = [rect(x + 0.005 * w, top, x + 0.025 * w, base) for x in (cx - half, cx + half)]
+    paint(canvas, polygon_cover(h, w, polygons=shade) * 0.3, (0.1, 0.1, 0.2))
+    outer = arc_points(cx, top + 0.03 * h, half + 0.04 * w, 0.16 * h, 0, 180, 13)
+    inner = arc_points(cx, top + 0.03 * h, half - 0.03 * w, 0.1 * h, 0, 180, 13)
+    for k in range(12):
+        panel = [outer[k], outer[k + 1], inner[k + 1], inner[k]]
+        paint(canvas, polygon_cover(h, w, polygons=[panel]), colours[k % len(colours)])
+    glow_lines(canvas, polyline(outer, 0.002 * h), (1.0, 0.95, 0.8), 0.4, 0.003 * h)
+    bulbs = [(x, y + 0.008 * h, 0.004 * w, 0.004 * w)
+             for x, y in arc_points(cx, top + 0.03 * h, half - 0.03 * w, 0.1 * h, 0, 180, 25)]
+    bulb = polygon_cover(h, w, ellipses=bulbs)
+    add_light(canvas, bulb + 3 * blur(bulb, 0.006 * w), (1.0, 0.8, 0.45), 1.0)
+    for s in (-1, 1):  # pennant flags on the tower tops
+        x = cx + s * half
+        paint(canvas, polygon_cover(h, w, lines=[((x, top, x, top - 0.08 * h), 0.002 * h)]), (0.2, 0.2, 0.2))
+        pennant = waving_flag(x, top - 0.08 * h, 0.05 * w, 0.03 * h, rng.uniform(0, 6))
+        paint(canvas, polygon_cover(h, w, polygons=[pennant]), colours[1])
+
+
+def _flag_pole(canvas: np.ndarray, rng: np.random.Generator, x: float, base: float, height: float, colour: Colour,
+               side: int) -> None:
+    """A tall pole with a flag rippling away from the path (``side`` -1 = flying left), lit from the front."""
+    h, w = canvas.shape[:2]
+    top = base - height
+    length, depth = 0.35 * height * -side, 0.2 * height
+    cloth = waving_flag(x, top + 0.02 * height, length, depth, rng.uniform(0, 6))
+    folds = 0.8 + 0.2 * np.sin((np.arange(w) - x) / max(abs(length), 1.0) * 2 * math.pi * 1.2)[None, :, None]
+    paint(canvas, polygon_cover(h, w, lines=[((x, top, x, base), max(1.0, 0.008 * height))]), (0.25, 0.22, 0.2))
+    cloth_shaded = np.broadcast_to(np.asarray(colour, np.float32) * folds, (h, w, 3))
+    paint(canvas, polygon_cover(h, w, polygons=[cloth]), cloth_shaded)
+
+
 KINDS = {
     "stage": _stage,
     "sunset_crowd": _sunset_crowd,
@@ -595,16 +1080,27 @@ KINDS = {
     "fairground": _fairground,
 }
 
+# More kinds, drawn for the CAROUSEL gallery of backgrounds. They are not in KINDS, so synthetic training sets
+# (which cycle through KINDS) stay exactly as they were; render_scene draws any kind in ALL_KINDS.
+EXTRA_KINDS = {
+    "main_stage": _main_stage,
+    "silent_disco": _silent_disco,
+    "campsite_dawn": _campsite_dawn,
+    "rainy_mud": _rainy_mud,
+    "festival_gate": _festival_gate,
+}
+ALL_KINDS = {**KINDS, **EXTRA_KINDS}
+
 
 def render_scene(kind: str, width: int, height: int, rng: np.random.Generator, n_people: int = 1) -> Scene:
-    """A festival scene of ``kind`` (see :data:`KINDS`) at width×height with ``n_people`` lit people in front."""
-    if kind not in KINDS:
-        raise UnknownName("scene kind", kind, KINDS)
+    """A festival scene of ``kind`` (see :data:`ALL_KINDS`) at width×height with ``n_people`` lit people in front."""
+    if kind not in ALL_KINDS:
+        raise UnknownName("scene kind", kind, ALL_KINDS)
     if not (64 <= width <= 4096 and 64 <= height <= 4096):
         raise InvalidInput(f"scene size {width}×{height} is out of range; use 64 to 4096 pixels a side")
     if not 0 <= n_people <= 6:
         raise InvalidInput(f"n_people={n_people} is out of range; use 0 to 6")
-    canvas, light = KINDS[kind](height, width, rng)
+    canvas, light = ALL_KINDS[kind](height, width, rng)
     canvas = np.ascontiguousarray(canvas, np.float32)
     people = add_people(canvas, rng, light, n_people) if n_people else []
     return Scene(kind, finish(canvas, rng), people)

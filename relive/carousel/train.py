@@ -65,11 +65,16 @@ class TrainConfig:
     d_model: int | None = None
     n_layers: int | None = None
     resnet_weights: str | None = None  # torchvision-format ResNet-50 state dict to start the encoder from
+    init_from: str | None = None  # a model folder whose weights (and config) a new run starts from: fine-tuning
     # data
     crop: int = 256
     # Bring every crop down to this size (area average) before the model: big crops show as much of the scene
     # as a whole picture does at inference, while the loss runs at a cheap resolution. None: crops as they are.
     train_size: int | None = None
+    # Shares of training items shown as a close-up around the person / retoned as a whole (see TrainingView).
+    zoom: float = 0.0
+    tone: float = 0.0
+    soften: float = 0.0
     # Probability of drawing a photo-derived pair (manifest source not "scene/…"); None: the data's own mix.
     photo_fraction: float | None = None
     augment: bool = True
@@ -82,6 +87,9 @@ class TrainConfig:
     warmup_steps: int = 200
     min_lr_ratio: float = 0.02
     grad_clip: float = 1.0
+    # BatchNorm running statistics follow the last ~1/momentum batches; torch's 0.1 lets the few final (mixed
+    # photo/scene) batches decide how the shipped model behaves, a smaller value averages over many.
+    bn_momentum: float = 0.1
     max_steps: int = 100_000
     max_minutes: float | None = None
     # loss
@@ -247,43 +255,108 @@ def make_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
     return train_set, val_set
 
 
-class Downscaled(Dataset):
-    """Items of ``dataset`` (dict contract) brought down to ``size``×``size`` in the loader workers.
+class TrainingView(Dataset):
+    """Items of ``dataset`` (dict contract) as the model trains on them, made in the loader workers.
 
-    The colour transform the compact model predicts does not depend on the resolution it is applied at, so it
-    can learn from big crops shown small, exactly as it will see whole pictures at inference.
+    - brought down to ``size``×``size``: the colour transform the compact model predicts does not depend on the
+      resolution it is applied at, so it learns from big crops shown small, as it sees whole pictures later;
+    - ``zoom``: that share of items is cropped close around the person first, who then fills most of the frame
+      and may be cut by its edges — the portrait/close-up regime of real photos and of `fuse` (60 % of the
+      height), rare in the collages (median 7–10 % of the frame);
+    - ``tone``: that share gets one random gamma + contrast applied to the whole pair (scene, avatar and target
+      alike): it widens the range of true appearances (the collages' people are low-contrast, median std 36–50
+      on 0–255, real portraits ~90), so the model learns to trust the picture rather than a narrow prior;
+    - ``soften``: that share gets its perturbation weakened, down to none: the collages keep only clearly
+      perturbed pairs, and a model that never saw an avatar that already fits "corrects" good composites too.
     """
 
-    def __init__(self, dataset: Dataset, size: int):
-        self.dataset, self.size = dataset, size
+    def __init__(self, dataset: Dataset, size: int, zoom: float = 0.0, tone: float = 0.0, soften: float = 0.0,
+                 seed: int = 0):
+        self.dataset, self.size, self.zoom, self.tone, self.soften = dataset, size, zoom, tone, soften
+        self.seed = seed
+        self.epoch = 0
 
     def __len__(self) -> int:
         return len(self.dataset)
 
     def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
         if hasattr(self.dataset, "set_epoch"):
             self.dataset.set_epoch(epoch)
 
     def __getitem__(self, index: int) -> dict:
-        return downscale_item(self.dataset[index], self.size)
+        item = self.dataset[index]
+        rng = np.random.default_rng([self.seed, index, self.epoch, 7])
+        if self.zoom and rng.random() < self.zoom:
+            item = crop_item(item, *close_up_window(item["mask"][0], rng))
+        item = resize_item(item, self.size)
+        if self.tone and rng.random() < self.tone:
+            item = retone_item(item, rng)
+        if self.soften and rng.random() < self.soften:
+            item = soften_item(item, strength=rng.uniform(-0.25, 1.0))
+        return item
 
 
-def downscale_item(item: dict, size: int) -> dict:
-    """Area-downscale one item, keeping the contract: binary mask, avatar black outside it, background equal to
-    the target outside it. The avatar is averaged over the background, not over black, so its edges stay true."""
+def close_up_window(mask: torch.Tensor, rng: np.random.Generator) -> tuple[int, int, int]:
+    """(top, left, side) of a square window 1.0–1.5× the person's size around them (the whole crop if no person)."""
+    height, width = mask.shape
+    rows, cols = torch.nonzero(mask.sum(1)).flatten(), torch.nonzero(mask.sum(0)).flatten()
+    if rows.numel() == 0:
+        return 0, 0, min(height, width)
+    box_h, box_w = int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+    side = int(np.clip(max(box_h, box_w) * rng.uniform(1.0, 1.5), 32, min(height, width)))
+    cy = (int(rows[0]) + int(rows[-1])) / 2 + rng.uniform(-0.15, 0.15) * side
+    cx = (int(cols[0]) + int(cols[-1])) / 2 + rng.uniform(-0.15, 0.15) * side
+    top = int(np.clip(round(cy - side / 2), 0, height - side))
+    left = int(np.clip(round(cx - side / 2), 0, width - side))
+    return top, left, side
+
+
+def crop_item(item: dict, top: int, left: int, side: int) -> dict:
+    window = (..., slice(top, top + side), slice(left, left + side))
+    return {**item, **{k: item[k][window].contiguous() for k in ("input", "target", "mask")}}
+
+
+def resize_item(item: dict, size: int) -> dict:
+    """Resize one item (area when shrinking, bilinear when enlarging), keeping the contract: binary mask, avatar
+    black outside it, background equal to the target outside it. The avatar is resized over the background, not
+    over black, so its edge pixels keep their colour."""
     import torch.nn.functional as F
 
     x, target, mask = item["input"], item["target"], item["mask"]
     if tuple(x.shape[-2:]) == (size, size):
         return item
     bg, avatar = x[0:3], x[3:6]
-    avatar_over_bg = avatar * mask + bg * (1 - mask)
-    small = F.interpolate(torch.cat([bg, avatar_over_bg, target, mask])[None], size=(size, size), mode="area")[0]
+    stack = torch.cat([bg, avatar * mask + bg * (1 - mask), target, mask])[None]
+    shrinking = x.shape[-1] > size
+    small = F.interpolate(stack, size=(size, size), mode="area" if shrinking else "bilinear",
+                          align_corners=None if shrinking else False)[0]
     small_mask = (small[9:10] > 0.5).float()
-    small_target = small[6:9]
-    small_bg = small[0:3] * small_mask + small_target * (1 - small_mask)
-    return {**item, "input": torch.cat([small_bg, small[3:6] * small_mask, small_mask]), "target": small_target,
-            "mask": small_mask}
+    small_target = small[6:9].clamp(0, 1)
+    small_bg = small[0:3].clamp(0, 1) * small_mask + small_target * (1 - small_mask)
+    return {**item, "input": torch.cat([small_bg, small[3:6].clamp(0, 1) * small_mask, small_mask]),
+            "target": small_target, "mask": small_mask}
+
+
+def retone_item(item: dict, rng: np.random.Generator) -> dict:
+    """One random gamma (0.8–1.25) then contrast (0.8–1.7 around the picture's mean) for the whole pair."""
+    gamma = float(np.exp(rng.uniform(np.log(0.8), np.log(1.25))))
+    contrast = float(np.exp(rng.uniform(np.log(0.8), np.log(1.7))))
+    x, target, mask = item["input"], item["target"], item["mask"]
+    pivot = float(target.pow(gamma).mean())
+
+    def tone(image: torch.Tensor) -> torch.Tensor:
+        return ((image.clamp(0, 1).pow(gamma) - pivot) * contrast + pivot).clamp(0, 1)
+
+    return {**item, "input": torch.cat([tone(x[0:3]), tone(x[3:6]) * mask, mask]), "target": tone(target)}
+
+
+def soften_item(item: dict, strength: float) -> dict:
+    """The avatar moved towards the truth: ``strength`` 1 keeps the perturbation, 0 or less removes it."""
+    x, target, mask = item["input"], item["target"], item["mask"]
+    keep = min(max(strength, 0.0), 1.0)
+    avatar = (x[3:6] * keep + target * (1 - keep)) * mask
+    return {**item, "input": torch.cat([x[0:3], avatar, mask])}
 
 
 def _seed_worker(worker_id: int) -> None:
@@ -295,7 +368,7 @@ def _seed_worker(worker_id: int) -> None:
 def source_kinds(dataset: Dataset) -> list[str] | None:
     """"scene" (rendered festival scene) or "photo" (everything else) per item, from the manifest's ``source``
     column; None for a dataset without manifest rows."""
-    while isinstance(dataset, Downscaled):
+    while isinstance(dataset, TrainingView):
         dataset = dataset.dataset
     rows = getattr(dataset, "rows", None)
     if not rows or "source" not in rows[0]:
@@ -375,16 +448,27 @@ class Run:
         self.out.mkdir(parents=True, exist_ok=True)
         self.resume_from = resume_directory(config)
 
-        model_config = read_config(self.resume_from) if self.resume_from else config.model_config()
+        start_from = self.resume_from or (Path(config.init_from) if config.init_from else None)
+        model_config = read_config(start_from) if start_from else config.model_config()
         self.model = build_model(model_config)
-        if self.resume_from is None and config.resnet_weights:
+        for module in self.model.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.momentum = config.bn_momentum
+        if self.resume_from is None and config.init_from:
+            self.model.load_state_dict(FusionModel.from_pretrained(config.init_from).state_dict())
+            self.info(f"weights initialised from {config.init_from} (new optimizer and schedule)")
+        elif self.resume_from is None and config.resnet_weights:
             loaded = load_resnet50_weights(self.model, config.resnet_weights)
             self.info(f"encoder initialised from {config.resnet_weights} ({loaded} tensors)")
         if train_set is None or val_set is None:
             default_train, default_val = make_datasets(config)
             train_set, val_set = train_set or default_train, val_set or default_val
         if config.train_size:
-            train_set, val_set = Downscaled(train_set, config.train_size), Downscaled(val_set, config.train_size)
+            train_set = TrainingView(train_set, config.train_size, config.zoom, config.tone, config.soften,
+                                     config.seed)
+            val_set = TrainingView(val_set, config.train_size)  # validation: no zoom, no retoning
+        elif config.zoom or config.tone or config.soften:
+            raise InvalidInput("--zoom, --tone and --soften need --train-size (the size the views are brought to)")
         self.train_set, self.val_set = train_set, val_set
         self.val_batches = fixed_validation_batches(val_set, config)
         self.sample_batch = self.val_batches[0]
@@ -656,11 +740,15 @@ def build_parser() -> argparse.ArgumentParser:
         "arch": "compact (CPU-friendly, shipped) or resnet50-transformer (the brief's architecture)",
         "widths": "compact encoder widths, e.g. 24,48,96,192",
         "resnet_weights": "torchvision-format ResNet-50 .pth to start the resnet50-transformer encoder from",
+        "init_from": "model folder to fine-tune: its weights and config, with a new optimizer and schedule",
         "max_minutes": "wall-clock budget; the cosine schedule is fitted to it",
         "vgg_weights": "torchvision-format VGG16 .pth for the perceptual term (else 1 − SSIM is used)",
         "resume": "'auto' (= <out>/last if present) or a checkpoint folder",
         "threads": "torch CPU threads (default: all cores; 1 is faster on a busy machine)",
         "photo_fraction": "probability of drawing a photo-derived pair instead of a rendered scene (e.g. 0.5)",
+        "zoom": "share of training items cropped close around the person (needs --train-size)",
+        "tone": "share of training items given one random gamma/contrast as a whole (needs --train-size)",
+        "soften": "share of training items whose perturbation is weakened, a fifth of them to none (needs --train-size)",
         "train_size": "downscale each crop to this size before the model (e.g. --crop 512 --train-size 256)",
         "mixed_precision": "auto = fp16 on CUDA, none on CPU; or no/fp16/bf16",
     }

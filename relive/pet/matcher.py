@@ -8,6 +8,10 @@ Scorer (DESIGN.md): per slot the Top-N accessories by cosine similarity; over al
 with sim_global = (cos(u, combo) + pearson(u, combo)) / 2, w_error = 1 − Σ|u − combo|·u / Σu, min_sim the
 smallest of the three cosines and min_corr the smallest of the three Pearson correlations.
 
+Bounds: every value is in [0, 1], so cosines are in [0, 1], correlations in [−1, 1], sim_global in [−0.5, 1] and
+w_error in [0, 1]; a score is in [−0.4, 1]. Cosine and Pearson are scale-invariant, w_error is not: scaling a taste
+(0.5·u against u) can change the winner.
+
 Definitions for the degenerate cases:
 - a cosine is 0 when either vector has norm ≤ ``NORM_EPS`` (an all-zero user or accessory);
 - a Pearson correlation is 0 when either vector is constant (centred norm ≤ ``NORM_EPS``);

@@ -1,0 +1,126 @@
+"""The memory album: the visitor's avatar fused into festival backgrounds, and the zip they take home.
+
+    avatar = avatar_cutout("me.png")                  # an RGBA cut-out as is; a photo is cut out automatically
+    page = fuse_on("main-stage", avatar, feet=(0.5, 0.9), scale=0.55)   # feet: relative (0–1) position
+    pages = make_album(avatar, ["main-stage", "beach-night"])
+    zip_path = write_album(pages, retention.scratch_folder())
+
+Backgrounds are named by slug (the gallery in ``assets/backgrounds``) or given as an image (an uploaded photo).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from relive import imaging
+from relive.carousel.backgrounds import Background, get_background
+from relive.carousel.fuse import FusedImage, compose, fuse
+from relive.errors import InvalidImage, InvalidInput
+
+MIN_PERSON = 0.01  # a photo whose cut-out covers less than this share has nobody in it
+LABEL = "AI-edited · relive"
+
+
+@dataclass
+class AlbumPage:
+    slug: str
+    title: str
+    fused: FusedImage
+
+
+def avatar_cutout(source: imaging.ImageSource) -> Image.Image:
+    """The avatar as an RGBA cut-out: an image with transparency is used as is; a photo has its person cut out."""
+    from relive.backends.segmentation import remove_background
+
+    image = imaging.load_image(source, "RGBA")
+    alpha = imaging.alpha_mask(image)
+    if alpha.min() < 255 and alpha.max() > 0:
+        return image
+    cut = remove_background(image.convert("RGB"))
+    if float(np.mean(imaging.alpha_mask(cut) > 127)) < MIN_PERSON:
+        raise InvalidImage("no person found in that picture; upload a photo with one person clearly visible, or "
+                           "make your avatar in the Avatar tab first")
+    return cut
+
+
+def feet_pixels(frame: tuple[int, int], feet: tuple[float, float] | None) -> tuple[float, float] | None:
+    """A relative (0–1) feet position → background pixels; None stays None (the default placement)."""
+    if feet is None:
+        return None
+    x, y = (float(v) for v in feet)
+    if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+        raise InvalidInput(f"feet position ({x:g}, {y:g}) must be relative, each between 0 and 1")
+    return x * frame[0], y * frame[1]
+
+
+def _scene(background: str | Background | imaging.ImageSource) -> tuple[Background | None, Image.Image]:
+    if isinstance(background, str) and not Path(background).suffix:
+        background = get_background(background)
+    if isinstance(background, Background):
+        return background, imaging.load_image(background.path, "RGB")
+    return None, imaging.load_image(background, "RGB")
+
+
+def preview(background, avatar: Image.Image, *, feet: tuple[float, float] | None = None,
+            scale: float | None = None, shadow: bool | None = None) -> Image.Image:
+    """The plain copy-paste at that placement, no model: instant feedback while the visitor positions the avatar."""
+    info, scene = _scene(background)
+    feet = feet if feet is not None or info is None else info.foot
+    placed = compose(scene, avatar, position=feet_pixels(scene.size, feet), scale=scale, shadow=shadow)
+    return Image.fromarray(placed.image)
+
+
+def fuse_on(background, avatar: Image.Image, *, feet: tuple[float, float] | None = None, scale: float | None = None,
+            shadow: bool | None = None, model=None) -> AlbumPage:
+    """``avatar`` fused into one background (slug, :class:`Background` or image); feet default to the
+    background's own spot (gallery) or the standard placement (uploads)."""
+    info, scene = _scene(background)
+    feet = feet if feet is not None or info is None else info.foot
+    fused = fuse(scene, avatar, position=feet_pixels(scene.size, feet), scale=scale, shadow=shadow, model=model)
+    return AlbumPage(info.slug if info else "my-photo", info.title if info else "My festival photo", fused)
+
+
+def make_album(avatar: Image.Image, backgrounds: Sequence, *, scale: float | None = None, shadow: bool | None = None,
+               model=None, progress: Callable[[int, int, str], None] | None = None) -> list[AlbumPage]:
+    """One page per background, each at that background's own spot."""
+    if not backgrounds:
+        raise InvalidInput("choose at least one festival background for the album")
+    pages = []
+    for index, background in enumerate(backgrounds):
+        page = fuse_on(background, avatar, scale=scale, shadow=shadow, model=model)
+        if progress:
+            progress(index + 1, len(backgrounds), page.title)
+        pages.append(page)
+    return pages
+
+
+def labelled(image: Image.Image, text: str = LABEL) -> Image.Image:
+    """A copy with a small "AI-edited" tag in the bottom-right corner: the file says what it is wherever it goes."""
+    out = image.convert("RGB")
+    draw = ImageDraw.Draw(out, "RGBA")
+    size = max(12, out.height // 45)
+    font = ImageFont.load_default(size)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    pad = size // 2
+    x, y = out.width - (right - left) - 3 * pad, out.height - (bottom - top) - 3 * pad
+    draw.rounded_rectangle((x, y, out.width - pad, out.height - pad), radius=pad, fill=(0, 0, 0, 110))
+    draw.text((x + pad - left, y + pad - top), text, font=font, fill=(255, 255, 255, 230))
+    return out
+
+
+def write_album(pages: Sequence[AlbumPage], folder: Path, name: str = "relive-album.zip") -> Path:
+    """The pages as labelled JPEGs in one zip inside ``folder`` (a scratch folder: it expires)."""
+    path = Path(folder) / name
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # JPEGs do not compress further
+        for number, page in enumerate(pages, 1):
+            buffer = io.BytesIO()
+            labelled(page.fused.image).save(buffer, "JPEG", quality=92)
+            archive.writestr(f"{number:02d}-{page.slug}.jpg", buffer.getvalue())
+    return path
