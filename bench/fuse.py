@@ -47,7 +47,7 @@ def run() -> list[Figure]:
 
         model = build_model().eval()
     threads = f"{torch.get_num_threads()} torch threads"
-    figures = [Figure("fusion model load (cold, incl. torch import)", load_s * 1e3, "ms", "", note)]
+    figures = [Figure("fusion model load from the checkpoint (cold; torch already imported)", load_s * 1e3, "ms", "", note)]
     for size, target, repeat in ((512, "", 7), (1024, "≤ 1 s", 7), (4096, "≤ 4 s", 3)):
         background, avatar = test_images(size)
         seconds = median_of(lambda: fusing.fuse(background, avatar, model=model), repeat=repeat)

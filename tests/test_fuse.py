@@ -1,7 +1,7 @@
 """`relive fuse` as a library: placement, odd sizes and modes, the shadow, big backgrounds, the model cache.
 
 Mechanics are tested with a freshly initialised compact model whose output layers are nudged (so the correction
-is visible); one test uses the shipped checkpoint and is skipped, with the reason, where it is absent.
+is visible); the last tests use the shipped checkpoint (checkpoints/carousel-compact, see its model card).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from relive.carousel import fuse as fusing
-from relive.carousel.fuse import DEFAULT_MODEL_DIR, fuse, harmonise, load_fusion_model, parse_position
+from relive.carousel.fuse import fuse, harmonise, load_fusion_model, parse_position
 from relive.carousel.model import FusionConfig, build_model
 from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
 
@@ -190,8 +190,6 @@ def test_importing_fuse_does_not_import_torch():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "config.json").is_file(),
-                    reason=f"the shipped checkpoint {DEFAULT_MODEL_DIR} is absent")
 def test_fuse_with_the_shipped_checkpoint():
     model = load_fusion_model()
     assert model.config.arch == "compact"
@@ -199,3 +197,12 @@ def test_fuse_with_the_shipped_checkpoint():
     assert result.image.size == (517, 333)
     inside = result.mask > 0
     assert np.abs(np.asarray(result.image).astype(int) - np.asarray(result.composite))[inside].mean() > 0.5
+
+
+def test_the_shipped_checkpoint_beats_copy_paste_on_real_people_it_never_saw():
+    from relive.carousel import baselines, evaluate
+
+    pairs = evaluate.heldout_people_pairs(seed=0, variants=3)
+    methods = {"copy_paste": baselines.copy_paste, "model": lambda bg, av, m: harmonise(load_fusion_model(), bg, av, m)}
+    scores = evaluate.evaluate_pairs(pairs, methods)["metrics"]
+    assert scores["model"]["fmse"] < 0.9 * scores["copy_paste"]["fmse"]
