@@ -19,6 +19,7 @@ from common import Figure, median_of  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from relive.carousel import fuse as fusing  # noqa: E402
+from relive.config import settings  # noqa: E402
 
 
 def test_images(size: int) -> tuple[Image.Image, Image.Image]:
@@ -36,7 +37,7 @@ def test_images(size: int) -> tuple[Image.Image, Image.Image]:
 def run() -> list[Figure]:
     import torch
 
-    shipped = (fusing.DEFAULT_MODEL_DIR / "config.json").is_file()
+    shipped = (settings().fusion_model / "config.json").is_file()
     fusing.clear_model_cache()
     start = time.perf_counter()
     model = fusing.load_fusion_model() if shipped else None

@@ -74,6 +74,8 @@ class Settings:
     lora_scale: float = 1.0
     cpu_offload: bool = False  # enable_model_cpu_offload (CUDA only)
     vae_tiling: bool = False
+    # CAROUSEL fusion model folder (config.json + model.safetensors); the shipped one by default
+    fusion_model: Path = REPO_ROOT / "checkpoints" / "carousel-compact"
     # Pillow's decompression-bomb limit, set on purpose (about 16k × 16k).
     max_image_pixels: int = 268_000_000
 
@@ -98,6 +100,7 @@ class Settings:
             lora_scale=_env_float("RELIVE_LORA_SCALE", defaults.lora_scale),
             cpu_offload=_env_bool("RELIVE_CPU_OFFLOAD"),
             vae_tiling=_env_bool("RELIVE_VAE_TILING"),
+            fusion_model=_env_path("RELIVE_FUSION_MODEL", defaults.fusion_model),
             max_image_pixels=_env_int("RELIVE_MAX_IMAGE_PIXELS", defaults.max_image_pixels),
         )
 

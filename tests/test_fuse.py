@@ -206,3 +206,22 @@ def test_the_shipped_checkpoint_beats_copy_paste_on_real_people_it_never_saw():
     methods = {"copy_paste": baselines.copy_paste, "model": lambda bg, av, m: harmonise(load_fusion_model(), bg, av, m)}
     scores = evaluate.evaluate_pairs(pairs, methods)["metrics"]
     assert scores["model"]["fmse"] < 0.9 * scores["copy_paste"]["fmse"]
+
+
+def test_relive_fusion_model_points_at_another_checkpoint(tmp_path, monkeypatch):
+    from relive.config import settings
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    monkeypatch.setenv("RELIVE_FUSION_MODEL", str(broken))
+    settings.cache_clear()
+    try:
+        with pytest.raises(ModelUnavailable, match="corrupt.*restore"):
+            load_fusion_model()
+        monkeypatch.setenv("RELIVE_FUSION_MODEL", str(tmp_path / "absent"))
+        settings.cache_clear()
+        with pytest.raises(ModelUnavailable, match="no fusion model.*RELIVE_FUSION_MODEL"):
+            fuse(scene(64, 64), cutout(20, 40))
+    finally:
+        settings.cache_clear()

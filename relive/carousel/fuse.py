@@ -38,10 +38,9 @@ import numpy as np
 from PIL import Image
 
 from relive import imaging
-from relive.config import REPO_ROOT
+from relive.config import settings
 from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
 
-DEFAULT_MODEL_DIR = REPO_ROOT / "checkpoints" / "carousel-compact"
 MAX_SIDE = 4096
 DEFAULT_SCALE = 0.6  # avatar height / background height
 DEFAULT_FEET = 0.95  # feet at this fraction of the background's height
@@ -49,7 +48,7 @@ STRIP_ROWS = 256  # full-resolution rows corrected at a time: bounds the memory 
 FULL_FORWARD_MAX_SIDE = 1024  # image models (not the compact one) run at full resolution up to this size
 SHADOW_DARKNESS = 0.45
 MODEL_FIX = ("restore the shipped model with `git checkout -- checkpoints/carousel-compact`, or train one with "
-             "`relive train --data DIR --out RUN` and pass RUN/best")
+             "`relive train --data DIR --out RUN` and pass RUN/best (or set RELIVE_FUSION_MODEL to it)")
 
 
 @dataclass(frozen=True)
@@ -84,13 +83,14 @@ _MODELS_LOCK = threading.Lock()
 
 
 def load_fusion_model(path: str | os.PathLike | None = None, device: str | None = None):
-    """The fusion model in checkpoint folder ``path`` (default: the shipped one), cached per folder and device.
+    """The fusion model in checkpoint folder ``path`` (default: ``settings().fusion_model``, the shipped one unless
+    RELIVE_FUSION_MODEL says otherwise), cached per folder and device.
 
     A missing or damaged checkpoint raises :class:`ModelUnavailable` saying how to get a good one.
     """
     from relive.config import resolve_device
 
-    directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    directory = Path(path) if path is not None else settings().fusion_model
     device = resolve_device(device)
     key = (os.fspath(directory.resolve()), device)
     with _MODELS_LOCK:
