@@ -90,3 +90,16 @@ def test_the_label_marks_the_corner_only(avatar):
     diff = np.abs(np.asarray(album.labelled(plain), np.int16) - np.asarray(plain, np.int16)).sum(-1) > 0
     rows, cols = np.nonzero(diff)
     assert rows.min() > 500 and cols.min() > 600  # bottom-right corner
+
+
+def test_a_bust_rises_from_the_bottom_edge_and_a_full_figure_stands_on_the_floor(avatar, model):
+    from relive.carousel.fuse import is_bust
+
+    bust = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
+    ImageDraw.Draw(bust).ellipse((40, 20, 260, 420), fill=(200, 150, 120, 255))  # cut by the canvas's bottom
+    assert is_bust(bust) and not is_bust(avatar)
+    assert is_bust(album.avatar_cutout(Image.fromarray(skimage.data.astronaut())))  # a selfie-style cut-out
+    background = list_backgrounds()[0]
+    height = Image.open(background.path).height
+    assert album.fuse_on(background.slug, bust, model=model).fused.placement.y == height
+    assert album.fuse_on(background.slug, avatar, model=model).fused.placement.y < height

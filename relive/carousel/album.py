@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from relive import imaging
 from relive.carousel.backgrounds import Background, get_background
-from relive.carousel.fuse import FusedImage, compose, fuse
+from relive.carousel.fuse import FusedImage, compose, fuse, is_bust
 from relive.errors import InvalidImage, InvalidInput
 
 MIN_PERSON = 0.01  # a photo whose cut-out covers less than this share has nobody in it
@@ -68,11 +68,16 @@ def _scene(background: str | Background | imaging.ImageSource) -> tuple[Backgrou
     return None, imaging.load_image(background, "RGB")
 
 
+def default_feet(background: Background, avatar: Image.Image) -> tuple[float, float]:
+    """Where the avatar goes in a gallery background: on its floor spot; a bust rises from the bottom edge there."""
+    return (background.foot[0], 1.0) if is_bust(avatar) else background.foot
+
+
 def preview(background, avatar: Image.Image, *, feet: tuple[float, float] | None = None,
             scale: float | None = None, shadow: bool | None = None) -> Image.Image:
     """The plain copy-paste at that placement, no model: instant feedback while the visitor positions the avatar."""
     info, scene = _scene(background)
-    feet = feet if feet is not None or info is None else info.foot
+    feet = feet if feet is not None or info is None else default_feet(info, avatar)
     placed = compose(scene, avatar, position=feet_pixels(scene.size, feet), scale=scale, shadow=shadow)
     return Image.fromarray(placed.image)
 
@@ -82,7 +87,7 @@ def fuse_on(background, avatar: Image.Image, *, feet: tuple[float, float] | None
     """``avatar`` fused into one background (slug, :class:`Background` or image); feet default to the
     background's own spot (gallery) or the standard placement (uploads)."""
     info, scene = _scene(background)
-    feet = feet if feet is not None or info is None else info.foot
+    feet = feet if feet is not None or info is None else default_feet(info, avatar)
     fused = fuse(scene, avatar, position=feet_pixels(scene.size, feet), scale=scale, shadow=shadow, model=model)
     return AlbumPage(info.slug if info else "my-photo", info.title if info else "My festival photo", fused)
 

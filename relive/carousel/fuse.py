@@ -9,6 +9,7 @@ Placement (all in background pixels):
 
 - default: the avatar's visible part (its alpha's bounding box) is scaled to 60 % of the background's height and
   stands centred horizontally with its feet at 95 % of the height (raised if needed so the head stays in frame);
+  a bust (cut off at the bottom, as avatars made from selfies are: :func:`is_bust`) rises from the bottom edge;
 - ``scale``: the avatar's height as a fraction of the background's height (0.6 is the default look);
 - ``position=(X, Y)``: where the avatar's feet — the bottom-centre of its visible part — go. A position outside the
   frame (X not in 0…width or Y not in 0…height) is an error, not silently clamped: a typo should not move the
@@ -44,6 +45,7 @@ from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
 MAX_SIDE = 4096
 DEFAULT_SCALE = 0.6  # avatar height / background height
 DEFAULT_FEET = 0.95  # feet at this fraction of the background's height
+BUST_BOTTOM = 0.5  # share of the lowest row that is opaque in a bust cut-out (see is_bust)
 STRIP_ROWS = 256  # full-resolution rows corrected at a time: bounds the memory at 4096 px
 FULL_FORWARD_MAX_SIDE = 1024  # image models (not the compact one) run at full resolution up to this size
 SHADOW_DARKNESS = 0.45
@@ -316,6 +318,17 @@ def parse_position(text: str) -> tuple[float, float]:
     return x, y
 
 
+def is_bust(avatar: Image.Image) -> bool:
+    """True for a head-and-shoulders or half-body cut-out: its lowest row is opaque across at least
+    ``BUST_BOTTOM`` of its width (a standing person's lowest row is just the feet)."""
+    alpha = np.asarray(avatar.getchannel("A"))
+    box = _bounding_box(alpha > 127)
+    if box is None:
+        return False
+    rows, cols = box
+    return float(np.mean(alpha[rows.stop - 1, cols] > 127)) >= BUST_BOTTOM
+
+
 def place_avatar(avatar: Image.Image, frame: tuple[int, int], position: tuple[float, float] | None,
                  scale: float | None, notices: list[str]) -> tuple[np.ndarray, Placement]:
     """Scale and position the RGBA ``avatar`` on a ``frame`` = (width, height) background.
@@ -340,7 +353,8 @@ def place_avatar(avatar: Image.Image, frame: tuple[int, int], position: tuple[fl
         width, height = width * fit, height * fit
     size = (max(1, round(width)), max(1, round(height)))
     if position is None:
-        x, y = frame_w / 2, max(DEFAULT_FEET * frame_h, min(frame_h, size[1]))
+        feet = 1.0 if is_bust(cutout) else DEFAULT_FEET  # a bust has no feet: it rises from the frame's edge
+        x, y = frame_w / 2, max(feet * frame_h, min(frame_h, size[1]))
     else:
         x, y = float(position[0]), float(position[1])
         if not (0 <= x <= frame_w and 0 <= y <= frame_h):
