@@ -73,6 +73,7 @@ class Settings:
     lora: str = ""  # .safetensors file, folder or cached hub id; "" = none
     lora_scale: float = 1.0
     cpu_offload: bool = False  # enable_model_cpu_offload (CUDA only)
+    download_weights: bool = False  # fetch missing hub weights with huggingface_hub (a Space); off: cache only
     vae_tiling: bool = False
     # CAROUSEL fusion model folder (config.json + model.safetensors); the shipped one by default
     fusion_model: Path = REPO_ROOT / "checkpoints" / "carousel-compact"
@@ -99,6 +100,7 @@ class Settings:
             lora=os.environ.get("RELIVE_LORA", ""),
             lora_scale=_env_float("RELIVE_LORA_SCALE", defaults.lora_scale),
             cpu_offload=_env_bool("RELIVE_CPU_OFFLOAD"),
+            download_weights=_env_bool("RELIVE_DOWNLOAD_WEIGHTS"),
             vae_tiling=_env_bool("RELIVE_VAE_TILING"),
             fusion_model=_env_path("RELIVE_FUSION_MODEL", defaults.fusion_model),
             max_image_pixels=_env_int("RELIVE_MAX_IMAGE_PIXELS", defaults.max_image_pixels),

@@ -264,3 +264,36 @@ def test_importing_the_registry_loads_no_model_library():
             "print(sorted({'torch', 'diffusers', 'transformers'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_space_may_download_missing_weights_with_huggingface_hub(monkeypatch, tmp_path):
+    import huggingface_hub
+
+    from relive.avatar.generator import DOWNLOAD_PATTERNS, Weights
+
+    calls = []
+    fetched = tmp_path / "snapshot"
+    fetched.mkdir()
+    (fetched / "model_index.json").write_text('{"_class_name": "StableDiffusionXLPipeline"}')
+
+    def fake_snapshot_download(repo, cache_dir=None, local_files_only=False, allow_patterns=None):
+        calls.append((repo, local_files_only, allow_patterns))
+        if local_files_only or repo == "owner/broken":
+            raise OSError("not cached" if local_files_only else "connection refused")
+        return str(fetched)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    weights = Weights("owner/model", "RELIVE_SDXL_BASE")
+    with pytest.raises(ModelUnavailable, match="not in the Hugging Face cache"):
+        weights.folder()  # default: the cache only, never the network
+    monkeypatch.setenv("RELIVE_DOWNLOAD_WEIGHTS", "1")
+    config.settings.cache_clear()
+    assert weights.folder() == fetched
+    assert calls[-1] == ("owner/model", False, list(DOWNLOAD_PATTERNS))
+    with pytest.raises(ModelUnavailable, match="downloading owner/broken failed.*connection refused"):
+        Weights("owner/broken", "RELIVE_SDXL_BASE").folder()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    calls.clear()
+    with pytest.raises(ModelUnavailable, match="HF_HUB_OFFLINE"):
+        weights.folder()
+    assert all(local for _, local, _ in calls)  # offline wins: no download attempted

@@ -147,7 +147,12 @@ class Weights:
         try:  # local_files_only: only looks in the cache, never on the network
             return Path(snapshot_download(self.value, cache_dir=cache, local_files_only=True))
         except Exception:  # noqa: BLE001 — any failure here means "not in the cache"; the message says what to do
-            raise ModelUnavailable(f"{self.value} is not in the Hugging Face cache ({cache}); {self.fix()}") from None
+            if not (settings().download_weights and not hub_offline()):
+                raise ModelUnavailable(f"{self.value} is not in the Hugging Face cache ({cache}); {self.fix()}") from None
+        try:  # a Space (RELIVE_DOWNLOAD_WEIGHTS=1): fetch once into the cache, only the files the pipeline needs
+            return Path(snapshot_download(self.value, cache_dir=cache, allow_patterns=list(self.patterns)))
+        except Exception as err:  # noqa: BLE001 — network, auth or disk: the message carries the cause
+            raise ModelUnavailable(f"downloading {self.value} failed ({err}); {self.fix()}") from None
 
 
 def is_hub_id(value: str) -> bool:
