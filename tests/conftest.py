@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +9,10 @@ import pytest
 
 from relive import genres
 from relive.pet.catalog import Catalog
+from relive.testing import ROOT, free_port, launch_app, stop_app
+from relive.testing import wait_for as _wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["ROOT", "free_port", "_wait_for"]  # imported by test modules and bench/app_start.py
 
 
 def random_catalog(rng: np.random.Generator, per_slot=(12, 11, 13), density: float = 0.3, decimals: int | None = 2) -> Catalog:
@@ -40,40 +37,12 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """``python app.py`` on a free local port, as a user would start it; yields its URL."""
-    port = free_port()
     log = tmp_path_factory.mktemp("app") / "app.log"
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False", "RELIVE_DEV": "1"}  # RELIVE_DEV: offer the tiny generator
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    proc, url = launch_app({"RELIVE_DEV": "1"}, log=log)  # RELIVE_DEV: offer the tiny generator
     try:
-        _wait_for(url, proc, log)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app.py exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/config", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"app.py did not answer on {url} within {timeout} s:\n{log.read_text()}")
+        stop_app(proc)

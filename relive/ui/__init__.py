@@ -1,28 +1,77 @@
-"""The Gradio app: one module per tab; adapters only, the work is done by library calls."""
+"""The Gradio app: one module per tab; adapters only, the work is done by library calls.
+
+    demo = build_demo()                 # the Blocks (kiosk or not, from settings())
+    relive.ui.server.serve(demo)        # relive's routes + Gradio on one port (what ``python app.py`` does)
+    demo.launch(**launch_kwargs())      # Gradio alone also works, without the phone downloads
+"""
 
 from __future__ import annotations
 
 import gradio as gr
 
+from relive.config import settings
+from relive.ui import downloads, i18n, kiosk
 from relive.ui.avatar_tab import build_avatar_tab
+from relive.ui.carousel_tab import build_carousel_tab
+from relive.ui.i18n import t
 from relive.ui.pet_tab import build_pet_tab
 from relive.ui.theme import CSS, festival_theme
 
 TITLE = "relive — festival souvenirs"
+NEXT = {"pet": "avatar", "avatar": "carousel"}
+# Reloading gives a fresh session: every state is gone and the old page's files are deleted (demo.unload).
+START_OVER_JS = "() => { window.location.reload(); }"
 
 
 def build_demo() -> gr.Blocks:
-    with gr.Blocks(title=TITLE, delete_cache=(600, 3600)) as demo:
-        gr.Markdown("# relive\nYour music taste, turned into festival souvenirs.", elem_id="relive-title")
-        with gr.Tabs():
-            with gr.Tab("1 · Pet", id="pet"):
+    config = settings()
+    retention_s = int(config.retention_s)
+    # Gradio's own cache (uploads, results) is emptied on the same window as relive's scratch folders.
+    with gr.Blocks(title=TITLE, delete_cache=(min(60, retention_s), retention_s)) as demo:
+        with gr.Row(elem_id="relive-header", equal_height=True):
+            gr.Markdown(t("app.title"), elem_id="relive-title")
+            steps = gr.HTML(i18n.steps("pet"), elem_id="relive-steps")
+            languages = {code: gr.Button(name, size="sm", elem_id=f"lang-{code}", elem_classes="lang-button",
+                                         scale=0, min_width=80)
+                         for code, name in i18n.LANGUAGES.items()}
+            start_over = gr.Button(t("app.start_over"), size="sm", elem_id="start-over", scale=0, min_width=170)
+        with gr.Accordion(t("privacy.title"), open=False, elem_id="relive-privacy"):
+            gr.Markdown(t("privacy.body"))
+        with gr.Tabs() as tabs:
+            with gr.Tab(t("tab.pet"), id="pet", elem_id="tab-pet") as pet_tab:
                 pet = build_pet_tab(demo)
-            with gr.Tab("2 · Avatar", id="avatar"):
-                build_avatar_tab(pet["sliders"])
-    demo.queue(default_concurrency_limit=4, max_size=64)
+                next_from_pet = gr.Button(t("next.pet"), elem_classes="next-step")
+            with gr.Tab(t("tab.avatar"), id="avatar", elem_id="tab-avatar") as avatar_tab:
+                cutout = build_avatar_tab(pet["sliders"])
+                next_from_avatar = gr.Button(t("next.avatar"), elem_classes="next-step")
+            with gr.Tab(t("tab.carousel"), id="carousel", elem_id="tab-carousel") as carousel_tab:
+                build_carousel_tab(cutout, kiosk=config.kiosk)
+        for key, tab in (("pet", pet_tab), ("avatar", avatar_tab), ("carousel", carousel_tab)):
+            tab.select(lambda key=key: i18n.steps(key), None, steps, api_visibility="private")
+        for key, button in (("pet", next_from_pet), ("avatar", next_from_avatar)):
+            target = NEXT[key]
+            button.click(lambda target=target: (gr.Tabs(selected=target), i18n.steps(target)), None, [tabs, steps],
+                         api_visibility="private")
+        for code, button in languages.items():
+            button.click(None, js=kiosk.set_language_js(code))
+        start_over.click(None, js=START_OVER_JS)
+        demo.unload(downloads.forget_session)
+    if config.kiosk:
+        # No API on a kiosk: nothing listed or documented (the page calls its events by index through the queue).
+        for fn in demo.fns.values():
+            fn.api_visibility = "private"
+    # Kiosk: no REST shortcut past the queue either (None keeps Gradio's default elsewhere).
+    demo.queue(default_concurrency_limit=4, max_size=64, api_open=False if config.kiosk else None)
     return demo
 
 
 def launch_kwargs() -> dict:
-    """Arguments for ``demo.launch``: Gradio 6 takes theme and css there. Host/port come from GRADIO_SERVER_*."""
-    return {"theme": festival_theme(), "css": CSS, "footer_links": ["api"]}
+    """Arguments for ``demo.launch`` or ``gr.mount_gradio_app`` (Gradio 6 takes theme, css, js and i18n there).
+    Host/port come from GRADIO_SERVER_*."""
+    config = settings()
+    css = CSS + kiosk.OVERLAY_CSS + (kiosk.KIOSK_CSS if config.kiosk else "")
+    return {"theme": festival_theme(), "css": css, "js": kiosk.page_js(config.kiosk, config.idle_s),
+            "i18n": i18n.build_i18n(i18n.retention_minutes()), "footer_links": [] if config.kiosk else ["api"],
+            # No run history: it would keep visitors' inputs and results in the (shared) browser's storage.
+            "run_history": False,
+            "allowed_paths": [str(config.assets_dir / "backgrounds")], "max_file_size": "25mb"}

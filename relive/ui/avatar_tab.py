@@ -12,17 +12,16 @@ from relive.avatar.generator import GENERATORS
 from relive.avatar.pipeline import make_avatar
 from relive.avatar.prompt import DEFAULT_STYLE, style_choices
 from relive.config import settings
-from relive.ui.common import friendly
+from relive.ui import kiosk
+from relive.ui.common import friendly, on_gpu
+from relive.ui.i18n import choice, choices, t
 
-CONSENT = ("I agree that relive uses my photo to make my avatar. The photo is only kept in memory while the "
-           "avatar is made and is deleted with the result.")
 NEED_CONSENT = "Please tick the consent box first: nothing is done with your photo without it."
 NEED_PHOTO = "Take a photo with the webcam or upload one (JPEG, PNG or WebP) first."
-FIELD_LABELS = {"gender": "Describe me as", "age_group": "Age group", "skin_tone": "Skin tone"}
 
 
-def generator_choices() -> list[tuple[str, str]]:
-    return GENERATORS.choices(include_tests=settings().dev)
+def generator_choices() -> list[tuple]:
+    return choices("gen", GENERATORS.choices(include_tests=settings().dev))
 
 
 def unavailable_note() -> str:
@@ -42,6 +41,7 @@ def detect(photo, consent: bool):
 
 
 @friendly
+@on_gpu
 def avatar(photo, consent: bool, gender: str, age_group: str, skin_tone: str, style: str, generator: str,
            seed: float, backdrop: bool, detected, *taste: float, progress=gr.Progress()):
     """An avatar from a photo (needs consent) and the 18 genre values of the Pet tab."""
@@ -54,7 +54,8 @@ def avatar(photo, consent: bool, gender: str, age_group: str, skin_tone: str, st
         progress(step / max(total, 1), desc=f"{stage}: step {step} of {total}")
 
     result = make_avatar(photo, genres.validate([float(v or 0) for v in taste]), generator=generator, style=style,
-                         seed=int(seed or 0), choices={"gender": gender, "age_group": age_group, "skin_tone": skin_tone},
+                         seed=int(seed or 0),
+                         choices={"gender": gender, "age_group": age_group, "skin_tone": skin_tone},
                          detected=detected, backdrop=backdrop, progress=report)
     kind = "AI-generated" if result.is_diffusion else "instant cartoon filter, no AI image model"
     lines = [f"**{kind}** · {result.label} · {sum(result.timings.values()):.1f} s", *result.notices]
@@ -69,36 +70,41 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
     detected = gr.State(None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
-            consent = gr.Checkbox(label=CONSENT, value=False, elem_id="avatar-consent")
+            consent = gr.Checkbox(label=t("avatar.consent"), value=False, elem_id="avatar-consent")
             # A file path, not a decoded image: relive's own loader checks it and explains what is wrong.
-            photo = gr.Image(sources=["webcam", "upload"], type="filepath", label="Your photo", height=360,
+            photo = gr.Image(sources=["webcam", "upload"], type="filepath", label=t("avatar.photo"), height=360,
                              elem_id="avatar-photo", webcam_options=gr.WebcamOptions(mirror=True))
+            take_photo = gr.Button(t("avatar.take_photo"), elem_id="avatar-take-photo")
             seen = gr.Markdown()
             with gr.Row():
-                fields = [gr.Dropdown(choices, value=attrs.PREFER_NOT_TO_SAY, label=FIELD_LABELS[name], min_width=140)
-                          for name, choices in attrs.choices().items()]
+                fields = [gr.Dropdown([(choice("attr", value), value) for value in values],
+                                      value=attrs.PREFER_NOT_TO_SAY, label=t(f"field.{name}"), min_width=140)
+                          for name, values in attrs.choices().items()]
             default = GENERATORS.default_name()
-            generator = gr.Radio(generator_choices(), value=default, label="Generator")
-            style = gr.Radio([(label, name) for label, name in style_choices()], value=DEFAULT_STYLE, label="Style",
-                             info="for the AI generators", interactive=GENERATORS.get(default).is_diffusion)
+            generator = gr.Radio(generator_choices(), value=default, label=t("avatar.generator"))
+            style = gr.Radio(choices("style", style_choices()), value=DEFAULT_STYLE, label=t("avatar.style"),
+                             info=t("avatar.style_info"), interactive=GENERATORS.get(default).is_diffusion)
             note = unavailable_note()
             if note:
-                with gr.Accordion("Why are some generators missing?", open=False):
+                with gr.Accordion(t("avatar.missing"), open=False):
                     gr.Markdown(note)
             with gr.Row():
-                seed = gr.Number(value=0, precision=0, label="Seed", minimum=0, maximum=2**32 - 1, min_width=120)
-                dice = gr.Button("New seed", min_width=120)
-                backdrop = gr.Checkbox(value=True, label="Genre backdrop")
-            make = gr.Button("Make my avatar", variant="primary", elem_classes="big-action")
+                seed = gr.Number(value=0, precision=0, label=t("avatar.seed"), minimum=0, maximum=2**32 - 1,
+                                 min_width=120)
+                dice = gr.Button(t("avatar.new_seed"), min_width=120)
+                backdrop = gr.Checkbox(value=True, label=t("avatar.backdrop"))
+            make = gr.Button(t("avatar.make"), variant="primary", elem_classes="big-action")
         with gr.Column(scale=6):
-            result = gr.Image(label="Your avatar (see below: AI-generated or instant filter)", type="pil", image_mode="RGBA", format="png", interactive=False,
-                              height=560, elem_id="avatar-result", buttons=["download", "fullscreen"])
-            info = gr.Markdown("*Your avatar wears your two favourite genres from the Pet tab.*")
+            result = gr.Image(label=t("avatar.result"), type="pil", image_mode="RGBA", format="png",
+                              interactive=False, height=560, elem_id="avatar-result",
+                              buttons=["download", "fullscreen"])
+            info = gr.Markdown(t("avatar.hint"))
     gr.on([photo.change, consent.change], detect, [photo, consent], [*fields, seen, detected],
           api_visibility="private", concurrency_id="analysis")
     generator.change(lambda name: gr.update(interactive=GENERATORS.get(name).is_diffusion), generator, style,
                      api_visibility="private")  # the instant filter has its own look: no style to choose
     dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")
+    take_photo.click(None, js=kiosk.TAKE_PHOTO_JS)  # 3-2-1 on screen, then the webcam's own capture button
     make.click(avatar, [photo, consent, *fields, style, generator, seed, backdrop, detected, *taste],
                [result, info, cutout], api_name="avatar", concurrency_id="gpu", concurrency_limit=1)
     return cutout

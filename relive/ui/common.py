@@ -23,3 +23,13 @@ def friendly(fn):
             raise gr.Error(str(err), title="Let's fix that") from None
 
     return wrapper
+
+
+def on_gpu(fn):
+    """Hugging Face ZeroGPU: hold a GPU only while ``fn`` runs when the ``spaces`` package is there; elsewhere
+    (the kiosk, this machine) ``fn`` is returned unchanged."""
+    try:
+        import spaces
+    except ImportError:
+        return fn
+    return spaces.GPU(duration=120)(fn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 
 import gradio as gr
@@ -11,6 +12,7 @@ from relive.pet.catalog import NOTHING, SLOTS, creatures, load_catalog
 from relive.pet.presets import PRESETS, preset_vector
 from relive.pet.souvenir import AUTO, make_pet
 from relive.ui.common import friendly
+from relive.ui.i18n import choice, t
 
 SLIDER_GROUPS = {
     "Guitars": ("Rock", "Punk", "Indie", "Folk"),
@@ -18,11 +20,11 @@ SLIDER_GROUPS = {
     "Voices & grooves": ("Pop", "Soul", "Jazz", "Classical"),
     "Festival life": ("Comedy", "Art", "Chill", "Food", "Social", "Other"),
 }
-AUTO_LABEL = "auto (best match)"
+AUTO_LABEL = "auto (best match)"  # the value (API); the label is translated
 
 
-def _swap_value(choice: str) -> str:
-    return AUTO if choice == AUTO_LABEL else choice
+def _swap_value(picked: str) -> str:
+    return AUTO if picked == AUTO_LABEL else picked
 
 
 def _pet_outputs(values, creature, head, face, torso, strategy, seed):
@@ -58,31 +60,34 @@ def build_pet_tab(demo: gr.Blocks) -> dict[str, gr.components.Component]:
     sliders: dict[str, gr.Slider] = {}
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
-            creature = gr.Radio(list(creatures()), value=next(iter(creatures())), label="Choose your creature")
+            creature = gr.Radio([(choice("creature", name), name) for name in creatures()],
+                                value=next(iter(creatures())), label=t("pet.creature"))
             with gr.Row(elem_classes="preset-row"):
-                preset_buttons = [gr.Button(name, size="sm") for name in PRESETS]
+                preset_buttons = {name: gr.Button(choice("preset", name), size="sm") for name in PRESETS}
             for title, names in SLIDER_GROUPS.items():
                 with gr.Group():
-                    gr.Markdown(f"**{title}**")
+                    gr.Markdown(choice("group", title))
                     with gr.Row():
                         for name in names:
-                            sliders[name] = gr.Slider(0, 1, value=0, step=0.05, label=name, min_width=140, buttons=[])
-            with gr.Accordion("Swap an accessory", open=False):
-                swaps = [gr.Dropdown([AUTO_LABEL, NOTHING] + [catalog.name(r) for r in catalog.slot_rows(slot)],
-                                     value=AUTO_LABEL, label=slot) for slot in SLOTS]
+                            sliders[name] = gr.Slider(0, 1, value=0, step=0.05, label=choice("genre", name),
+                                                      min_width=140, buttons=[], elem_classes="genre-slider")
+            with gr.Accordion(t("pet.swap"), open=False):
+                swaps = [gr.Dropdown([(t("pet.auto"), AUTO_LABEL), (t("pet.nothing"), NOTHING)]
+                                     + [catalog.name(r) for r in catalog.slot_rows(slot)],
+                                     value=AUTO_LABEL, label=choice("slot", slot)) for slot in SLOTS]
             with gr.Row():
-                reset = gr.Button("Reset", elem_classes="big-action")
-                surprise_button = gr.Button("Surprise me", variant="primary", elem_classes="big-action")
+                reset = gr.Button(t("pet.reset"), elem_classes="big-action")
+                surprise_button = gr.Button(t("pet.surprise"), variant="primary", elem_classes="big-action")
         with gr.Column(scale=6):
-            image = gr.Image(label="Your festival pet", type="pil", image_mode="RGBA", format="png", height=480,
+            image = gr.Image(label=t("pet.image"), type="pil", image_mode="RGBA", format="png", height=480,
                              elem_id="pet-image",
                              interactive=False, buttons=["download", "fullscreen"])
-            why = gr.Markdown("*Pick a preset or move a slider: your pet dresses up to match.*")
+            why = gr.Markdown(t("pet.hint"))
             with gr.Tabs():
-                with gr.Tab("Taste chart"):
+                with gr.Tab(t("pet.chart_tab")):
                     chart = gr.Image(show_label=False, type="pil", interactive=False)
-                with gr.Tab("Shareable card"):
-                    card = gr.Image(label="Your card: download it with the arrow", type="pil", format="png",
+                with gr.Tab(t("pet.card_tab")):
+                    card = gr.Image(label=t("pet.card"), type="pil", format="png",
                                     interactive=False, buttons=["download", "fullscreen"])
     values = [sliders[g] for g in genres.GENRES]  # canonical order, whatever the layout
     inputs = [creature, *swaps, *values]
@@ -90,8 +95,9 @@ def build_pet_tab(demo: gr.Blocks) -> dict[str, gr.components.Component]:
     gr.on([demo.load] + [s.release for s in values] + [creature.change] + [d.change for d in swaps],
           pet, inputs, outputs, api_name="pet", trigger_mode="always_last")
     surprise_button.click(surprise, inputs, outputs, api_name="pet_surprise")
-    for button in preset_buttons:
-        button.click(apply_preset, [button, creature, *swaps], values + outputs, api_visibility="private")
+    for name, button in preset_buttons.items():  # the name is bound here: the button only shows its translation
+        button.click(functools.partial(apply_preset, name), [creature, *swaps], values + outputs,
+                     api_visibility="private")
     reset.click(lambda *sel: (*[0.0] * genres.N_GENRES, *pet(*sel, *[0.0] * genres.N_GENRES)),
                 [creature, *swaps], values + outputs, api_visibility="private")
     return {"sliders": values}

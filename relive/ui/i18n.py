@@ -1,0 +1,390 @@
+"""Every word the visitor reads, in English, Catalan and Spanish: one dict per language, nothing scattered.
+
+Components take ``t("key")`` (a ``gr.I18n`` key): the browser shows the text of its own language (its locale, or
+the language buttons in the header) and falls back to English. Data the library names (creatures, generators,
+backgrounds, …) are translated with :func:`choice` when a ``<prefix>.<name>`` key exists, and stay as they are when
+not, so a new creature or background never breaks the UI. Texts with ``{minutes}`` get the retention window when
+:func:`build_i18n` assembles the translations. Messages the library raises (``gr.Error``) stay English.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import gradio as gr
+from gradio.i18n import I18nData
+
+from relive.config import settings
+
+LANGUAGES = {"en": "English", "ca": "Català", "es": "Español"}  # each language named in itself
+DEFAULT = "en"
+STEP_KEYS = ("pet", "avatar", "carousel")
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        # header, steps, navigation
+        "app.title": "# relive\nYour music taste, turned into festival souvenirs.",
+        "app.start_over": "Start over",
+        "step.pet": "Pet", "step.avatar": "Avatar", "step.carousel": "Carousel", "step.aria": "Steps",
+        "tab.pet": "1 · Pet", "tab.avatar": "2 · Avatar", "tab.carousel": "3 · Carousel",
+        "next.pet": "Next: make my avatar →", "next.avatar": "Next: put me in a festival →",
+        "privacy.title": "Privacy: what happens to your photo",
+        "privacy.body": (
+            "- **Your photo** is used only to make your avatar, and only once you tick the consent box. It is not "
+            "kept after that, not put in a database and not sent anywhere.\n"
+            "- **Everything you make** (photo, pet, avatar, album) is deleted from this machine at the latest "
+            "**{minutes} minutes** after it was made. Your album files go as soon as you press *Start over* or the "
+            "screen resets, unless you took them with the QR code.\n"
+            "- **The phone link** (QR code) is secret and stops working after {minutes} minutes.\n"
+            "- **Logs** keep nothing about you: no photos, no names, no links."),
+        # Pet tab
+        "pet.creature": "Choose your creature",
+        "creature.Cosmo the cat": "Cosmo the cat", "creature.Bruno the bear": "Bruno the bear",
+        "creature.Pip the bunny": "Pip the bunny", "creature.Luna the axolotl": "Luna the axolotl",
+        "preset.Rocker": "Rocker", "preset.Jazz cat": "Jazz cat", "preset.Raver": "Raver",
+        "preset.Reggae sunshine": "Reggae sunshine", "preset.Hip-hop head": "Hip-hop head",
+        "preset.Folk wanderer": "Folk wanderer", "preset.Pop star": "Pop star",
+        "preset.Culture vulture": "Culture vulture",
+        "group.Guitars": "**Guitars**", "group.Beats & bass": "**Beats & bass**",
+        "group.Voices & grooves": "**Voices & grooves**", "group.Festival life": "**Festival life**",
+        "genre.Comedy": "Comedy", "genre.Art": "Art", "genre.Chill": "Chill", "genre.Food": "Food",
+        "genre.Social": "Social", "genre.Rock": "Rock", "genre.Pop": "Pop", "genre.Soul": "Soul", "genre.Jazz": "Jazz",
+        "genre.Electronic": "Electronic", "genre.Folk": "Folk", "genre.Reggae": "Reggae", "genre.Hip-hop": "Hip-hop",
+        "genre.Punk": "Punk", "genre.Rap": "Rap", "genre.Classical": "Classical", "genre.Indie": "Indie",
+        "genre.Other": "Other",
+        "pet.swap": "Swap an accessory",
+        "slot.Head": "Head", "slot.Face": "Face", "slot.Torso": "Torso",
+        "pet.auto": "auto (best match)", "pet.nothing": "nothing",
+        "pet.reset": "Reset", "pet.surprise": "Surprise me",
+        "pet.image": "Your festival pet",
+        "pet.hint": "*Pick a preset or move a slider: your pet dresses up to match.*",
+        "pet.chart_tab": "Taste chart", "pet.card_tab": "Shareable card",
+        "pet.card": "Your card: download it with the arrow",
+        # Avatar tab
+        "avatar.consent": ("I agree that relive uses my photo to make my avatar. The photo is only kept in memory "
+                           "while the avatar is made and is deleted with the result."),
+        "avatar.photo": "Your photo",
+        "avatar.take_photo": "Take my photo (3-2-1)",
+        "field.gender": "Describe me as", "field.age_group": "Age group", "field.skin_tone": "Skin tone",
+        "attr.woman": "woman", "attr.man": "man", "attr.person": "person",
+        "attr.prefer not to say": "prefer not to say",
+        "attr.child": "child", "attr.teen": "teen", "attr.young adult": "young adult", "attr.adult": "adult",
+        "attr.senior": "senior",
+        "attr.light": "light", "attr.medium-light": "medium-light", "attr.medium": "medium",
+        "attr.medium-dark": "medium-dark", "attr.dark": "dark",
+        "avatar.generator": "Generator",
+        "gen.sdxl": "SDXL base + refiner (best; GPU)", "gen.sdxl-fast": "SDXL-Turbo (fast preview)",
+        "gen.tiny": "tiny (test)", "gen.instant": "instant (offline cartoon, no AI model)",
+        "avatar.style": "Style", "avatar.style_info": "for the AI generators",
+        "style.anime": "Anime (cel-shaded)", "style.comic": "Comic book", "style.watercolor": "Watercolor",
+        "style.3d-toy": "3D toy figure", "style.pixel-art": "Pixel art",
+        "avatar.missing": "Why are some generators missing?",
+        "avatar.seed": "Seed", "avatar.new_seed": "New seed", "avatar.backdrop": "Genre backdrop",
+        "avatar.make": "Make my avatar",
+        "avatar.result": "Your avatar (see below: AI-generated or instant filter)",
+        "avatar.hint": "*Your avatar wears your two favourite genres from the Pet tab.*",
+        # Carousel tab
+        "carousel.avatar": "Your avatar: from the Avatar tab, or upload a photo or PNG cut-out",
+        "carousel.gallery": "Choose a festival",
+        "carousel.upload": "Upload your own festival photo",
+        "carousel.x": "Left ↔ right", "carousel.y": "Far ↔ near", "carousel.size": "Size",
+        "carousel.shadow": "Soft shadow under the feet",
+        "carousel.fuse": "Fuse me in",
+        "carousel.stage": "Tap where your feet go",
+        "carousel.result": "Before ↔ after (AI-edited)",
+        "carousel.hint": "*Choose a festival, tap where you stand, then **Fuse me in**.*",
+        "carousel.unavailable": "The fusion network is not available on this machine, so fusing will fail:",
+        "bg.main-stage": "Main stage: lasers & confetti", "bg.sunset-crowd": "Sunset over the crowd",
+        "bg.festival-gate": "Festival gate", "bg.silent-disco": "Silent disco under UV",
+        "bg.fairground": "Fairground wheel at dusk", "bg.food-trucks": "Food trucks & fairy lights",
+        "bg.campsite-dawn": "Campsite at dawn", "bg.rainy-mud": "Rain, mud & umbrellas",
+        "bg.beach-night": "Beach stage at night", "bg.stage-lights": "Stage lights", "bg.tent-field": "Field of tents",
+        "album.title": "### Memory album\nYour avatar in several festivals at once, to keep.",
+        "album.picks": "Festivals in the album",
+        "album.make": "Make my memory album",
+        "album.gallery": "Your memory album (AI-edited)",
+        "album.zip": "Download the whole album (zip)",
+        "album.qr": "**Scan with your phone to take your album home**",
+        "album.qr_hint": ("*Point your phone's camera at the code and open the link: your album downloads straight "
+                          "to your phone. The link works for {minutes} minutes.*"),
+        # kiosk overlays (shown by the page script)
+        "idle.title": "Still there?",
+        "idle.body": "Touch the screen to keep going. Starting over in",
+        "countdown.smile": "Smile!",
+        "countdown.no_camera": "No camera found: upload a photo instead.",
+        # the phone page behind the QR code
+        "souvenir.title": "Your relive souvenirs",
+        "souvenir.intro": "Tap to save your festival album on this phone.",
+        "souvenir.download": "Download",
+        "souvenir.expires": "This link stops working {minutes} minutes after the album was made; the files are "
+                            "then deleted.",
+    },
+    "ca": {
+        "app.title": "# relive\nEls teus gustos musicals, convertits en records del festival.",
+        "app.start_over": "Torna a començar",
+        "step.pet": "Mascota", "step.avatar": "Avatar", "step.carousel": "Carrusel", "step.aria": "Passos",
+        "tab.pet": "1 · Mascota", "tab.avatar": "2 · Avatar", "tab.carousel": "3 · Carrusel",
+        "next.pet": "Següent: fes el meu avatar →", "next.avatar": "Següent: posa'm en un festival →",
+        "privacy.title": "Privadesa: què passa amb la teva foto",
+        "privacy.body": (
+            "- **La teva foto** només serveix per fer el teu avatar, i només si marques la casella de consentiment. "
+            "No es guarda després, no va a cap base de dades i no s'envia enlloc.\n"
+            "- **Tot el que facis** (foto, mascota, avatar, àlbum) s'esborra d'aquest aparell com a molt tard "
+            "**{minutes} minuts** després de fer-ho. Els fitxers de l'àlbum s'esborren tan bon punt prems "
+            "*Torna a començar* o la pantalla es reinicia, tret que te'ls hagis endut amb el codi QR.\n"
+            "- **L'enllaç per al mòbil** (codi QR) és secret i deixa de funcionar al cap de {minutes} minuts.\n"
+            "- **Els registres** no guarden res de tu: ni fotos, ni noms, ni enllaços."),
+        "pet.creature": "Tria la teva criatura",
+        "creature.Cosmo the cat": "El gat Cosmo", "creature.Bruno the bear": "L'os Bruno",
+        "creature.Pip the bunny": "El conill Pip", "creature.Luna the axolotl": "L'axolot Luna",
+        "preset.Rocker": "Rocker", "preset.Jazz cat": "Gat jazzer", "preset.Raver": "Raver",
+        "preset.Reggae sunshine": "Sol de reggae", "preset.Hip-hop head": "Cap de hip-hop",
+        "preset.Folk wanderer": "Rodamón folk", "preset.Pop star": "Estrella del pop",
+        "preset.Culture vulture": "Devorador de cultura",
+        "group.Guitars": "**Guitarres**", "group.Beats & bass": "**Ritmes i baixos**",
+        "group.Voices & grooves": "**Veus i groove**", "group.Festival life": "**Vida de festival**",
+        "genre.Comedy": "Comèdia", "genre.Art": "Art", "genre.Chill": "Chill", "genre.Food": "Menjar",
+        "genre.Social": "Social", "genre.Rock": "Rock", "genre.Pop": "Pop", "genre.Soul": "Soul", "genre.Jazz": "Jazz",
+        "genre.Electronic": "Electrònica", "genre.Folk": "Folk", "genre.Reggae": "Reggae", "genre.Hip-hop": "Hip-hop",
+        "genre.Punk": "Punk", "genre.Rap": "Rap", "genre.Classical": "Clàssica", "genre.Indie": "Indie",
+        "genre.Other": "Altres",
+        "pet.swap": "Canvia un accessori",
+        "slot.Head": "Cap", "slot.Face": "Cara", "slot.Torso": "Cos",
+        "pet.auto": "automàtic (el que encaixa més)", "pet.nothing": "res",
+        "pet.reset": "Reinicia", "pet.surprise": "Sorprèn-me",
+        "pet.image": "La teva mascota del festival",
+        "pet.hint": "*Tria un perfil o mou un control: la teva mascota s'hi vesteix a joc.*",
+        "pet.chart_tab": "Gràfic de gustos", "pet.card_tab": "Targeta per compartir",
+        "pet.card": "La teva targeta: descarrega-la amb la fletxa",
+        "avatar.consent": ("Accepto que relive faci servir la meva foto per fer el meu avatar. La foto només es "
+                           "guarda a la memòria mentre es fa l'avatar i s'esborra amb el resultat."),
+        "avatar.photo": "La teva foto",
+        "avatar.take_photo": "Fes-me la foto (3-2-1)",
+        "field.gender": "Descriu-me com a", "field.age_group": "Edat", "field.skin_tone": "To de pell",
+        "attr.woman": "dona", "attr.man": "home", "attr.person": "persona",
+        "attr.prefer not to say": "prefereixo no dir-ho",
+        "attr.child": "infant", "attr.teen": "adolescent", "attr.young adult": "jove", "attr.adult": "adult",
+        "attr.senior": "gran",
+        "attr.light": "clar", "attr.medium-light": "mitjà clar", "attr.medium": "mitjà",
+        "attr.medium-dark": "mitjà fosc", "attr.dark": "fosc",
+        "avatar.generator": "Generador",
+        "gen.sdxl": "SDXL base + refinador (el millor; GPU)", "gen.sdxl-fast": "SDXL-Turbo (vista prèvia ràpida)",
+        "gen.tiny": "tiny (prova)", "gen.instant": "instantani (dibuix sense connexió, sense model d'IA)",
+        "avatar.style": "Estil", "avatar.style_info": "per als generadors d'IA",
+        "style.anime": "Anime (cel-shading)", "style.comic": "Còmic", "style.watercolor": "Aquarel·la",
+        "style.3d-toy": "Figureta 3D", "style.pixel-art": "Pixel art",
+        "avatar.missing": "Per què falten alguns generadors?",
+        "avatar.seed": "Llavor", "avatar.new_seed": "Nova llavor", "avatar.backdrop": "Fons del gènere",
+        "avatar.make": "Fes el meu avatar",
+        "avatar.result": "El teu avatar (mira a sota: generat per IA o filtre instantani)",
+        "avatar.hint": "*El teu avatar porta els teus dos gèneres preferits de la pestanya Mascota.*",
+        "carousel.avatar": "El teu avatar: de la pestanya Avatar, o puja una foto o un retall PNG",
+        "carousel.gallery": "Tria un festival",
+        "carousel.upload": "Puja la teva pròpia foto de festival",
+        "carousel.x": "Esquerra ↔ dreta", "carousel.y": "Lluny ↔ a prop", "carousel.size": "Mida",
+        "carousel.shadow": "Ombra suau sota els peus",
+        "carousel.fuse": "Posa-m'hi",
+        "carousel.stage": "Toca on van els teus peus",
+        "carousel.result": "Abans ↔ després (editat amb IA)",
+        "carousel.hint": "*Tria un festival, toca on et vols posar i prem **Posa-m'hi**.*",
+        "carousel.unavailable": "La xarxa de fusió no és disponible en aquesta màquina; fusionar fallarà:",
+        "bg.main-stage": "Escenari principal: làsers i confeti", "bg.sunset-crowd": "Posta de sol sobre el públic",
+        "bg.festival-gate": "Entrada del festival", "bg.silent-disco": "Silent disco amb llum UV",
+        "bg.fairground": "Sínia al capvespre", "bg.food-trucks": "Food trucks i garlandes de llums",
+        "bg.campsite-dawn": "Càmping a l'alba", "bg.rainy-mud": "Pluja, fang i paraigües",
+        "bg.beach-night": "Escenari de platja de nit", "bg.stage-lights": "Llums d'escenari",
+        "bg.tent-field": "Camp de tendes",
+        "album.title": "### Àlbum de records\nEl teu avatar en uns quants festivals alhora, per guardar.",
+        "album.picks": "Festivals de l'àlbum",
+        "album.make": "Fes el meu àlbum de records",
+        "album.gallery": "El teu àlbum de records (editat amb IA)",
+        "album.zip": "Descarrega tot l'àlbum (zip)",
+        "album.qr": "**Escaneja-ho amb el mòbil per endur-te l'àlbum**",
+        "album.qr_hint": ("*Apunta la càmera del mòbil al codi i obre l'enllaç: l'àlbum es descarrega "
+                          "directament al mòbil. L'enllaç funciona durant {minutes} minuts.*"),
+        "idle.title": "Encara hi ets?",
+        "idle.body": "Toca la pantalla per continuar. Tornem a començar d'aquí a",
+        "countdown.smile": "Somriu!",
+        "countdown.no_camera": "No s'ha trobat cap càmera: puja una foto.",
+        "souvenir.title": "Els teus records de relive",
+        "souvenir.intro": "Toca per guardar l'àlbum del festival en aquest mòbil.",
+        "souvenir.download": "Descarrega",
+        "souvenir.expires": "Aquest enllaç deixa de funcionar {minutes} minuts després de fer l'àlbum; llavors els "
+                            "fitxers s'esborren.",
+    },
+    "es": {
+        "app.title": "# relive\nTus gustos musicales, convertidos en recuerdos del festival.",
+        "app.start_over": "Empezar de nuevo",
+        "step.pet": "Mascota", "step.avatar": "Avatar", "step.carousel": "Carrusel", "step.aria": "Pasos",
+        "tab.pet": "1 · Mascota", "tab.avatar": "2 · Avatar", "tab.carousel": "3 · Carrusel",
+        "next.pet": "Siguiente: haz mi avatar →", "next.avatar": "Siguiente: ponme en un festival →",
+        "privacy.title": "Privacidad: qué pasa con tu foto",
+        "privacy.body": (
+            "- **Tu foto** solo sirve para hacer tu avatar, y solo si marcas la casilla de consentimiento. No se "
+            "guarda después, no va a ninguna base de datos y no se envía a ningún sitio.\n"
+            "- **Todo lo que hagas** (foto, mascota, avatar, álbum) se borra de este equipo como muy tarde "
+            "**{minutes} minutos** después de hacerlo. Los archivos del álbum se borran en cuanto pulsas "
+            "*Empezar de nuevo* o la pantalla se reinicia, salvo que te los hayas llevado con el código QR.\n"
+            "- **El enlace para el móvil** (código QR) es secreto y deja de funcionar a los {minutes} minutos.\n"
+            "- **Los registros** no guardan nada sobre ti: ni fotos, ni nombres, ni enlaces."),
+        "pet.creature": "Elige tu criatura",
+        "creature.Cosmo the cat": "El gato Cosmo", "creature.Bruno the bear": "El oso Bruno",
+        "creature.Pip the bunny": "El conejo Pip", "creature.Luna the axolotl": "El ajolote Luna",
+        "preset.Rocker": "Rockero", "preset.Jazz cat": "Gato jazzero", "preset.Raver": "Raver",
+        "preset.Reggae sunshine": "Sol de reggae", "preset.Hip-hop head": "Cabeza de hip-hop",
+        "preset.Folk wanderer": "Trotamundos folk", "preset.Pop star": "Estrella del pop",
+        "preset.Culture vulture": "Devorador de cultura",
+        "group.Guitars": "**Guitarras**", "group.Beats & bass": "**Ritmos y bajos**",
+        "group.Voices & grooves": "**Voces y groove**", "group.Festival life": "**Vida de festival**",
+        "genre.Comedy": "Comedia", "genre.Art": "Arte", "genre.Chill": "Chill", "genre.Food": "Comida",
+        "genre.Social": "Social", "genre.Rock": "Rock", "genre.Pop": "Pop", "genre.Soul": "Soul", "genre.Jazz": "Jazz",
+        "genre.Electronic": "Electrónica", "genre.Folk": "Folk", "genre.Reggae": "Reggae", "genre.Hip-hop": "Hip-hop",
+        "genre.Punk": "Punk", "genre.Rap": "Rap", "genre.Classical": "Clásica", "genre.Indie": "Indie",
+        "genre.Other": "Otros",
+        "pet.swap": "Cambia un accesorio",
+        "slot.Head": "Cabeza", "slot.Face": "Cara", "slot.Torso": "Cuerpo",
+        "pet.auto": "automático (el que mejor encaja)", "pet.nothing": "nada",
+        "pet.reset": "Reiniciar", "pet.surprise": "Sorpréndeme",
+        "pet.image": "Tu mascota del festival",
+        "pet.hint": "*Elige un perfil o mueve un control: tu mascota se viste a juego.*",
+        "pet.chart_tab": "Gráfico de gustos", "pet.card_tab": "Tarjeta para compartir",
+        "pet.card": "Tu tarjeta: descárgala con la flecha",
+        "avatar.consent": ("Acepto que relive use mi foto para hacer mi avatar. La foto solo se guarda en memoria "
+                           "mientras se hace el avatar y se borra con el resultado."),
+        "avatar.photo": "Tu foto",
+        "avatar.take_photo": "Hazme la foto (3-2-1)",
+        "field.gender": "Descríbeme como", "field.age_group": "Edad", "field.skin_tone": "Tono de piel",
+        "attr.woman": "mujer", "attr.man": "hombre", "attr.person": "persona",
+        "attr.prefer not to say": "prefiero no decirlo",
+        "attr.child": "niño/a", "attr.teen": "adolescente", "attr.young adult": "joven", "attr.adult": "adulto/a",
+        "attr.senior": "mayor",
+        "attr.light": "claro", "attr.medium-light": "medio claro", "attr.medium": "medio",
+        "attr.medium-dark": "medio oscuro", "attr.dark": "oscuro",
+        "avatar.generator": "Generador",
+        "gen.sdxl": "SDXL base + refinador (el mejor; GPU)", "gen.sdxl-fast": "SDXL-Turbo (vista previa rápida)",
+        "gen.tiny": "tiny (prueba)", "gen.instant": "instantáneo (dibujo sin conexión, sin modelo de IA)",
+        "avatar.style": "Estilo", "avatar.style_info": "para los generadores de IA",
+        "style.anime": "Anime (cel-shading)", "style.comic": "Cómic", "style.watercolor": "Acuarela",
+        "style.3d-toy": "Figurita 3D", "style.pixel-art": "Pixel art",
+        "avatar.missing": "¿Por qué faltan algunos generadores?",
+        "avatar.seed": "Semilla", "avatar.new_seed": "Nueva semilla", "avatar.backdrop": "Fondo del género",
+        "avatar.make": "Haz mi avatar",
+        "avatar.result": "Tu avatar (mira abajo: generado por IA o filtro instantáneo)",
+        "avatar.hint": "*Tu avatar lleva tus dos géneros favoritos de la pestaña Mascota.*",
+        "carousel.avatar": "Tu avatar: de la pestaña Avatar, o sube una foto o un recorte PNG",
+        "carousel.gallery": "Elige un festival",
+        "carousel.upload": "Sube tu propia foto de festival",
+        "carousel.x": "Izquierda ↔ derecha", "carousel.y": "Lejos ↔ cerca", "carousel.size": "Tamaño",
+        "carousel.shadow": "Sombra suave bajo los pies",
+        "carousel.fuse": "Ponme dentro",
+        "carousel.stage": "Toca donde van tus pies",
+        "carousel.result": "Antes ↔ después (editado con IA)",
+        "carousel.hint": "*Elige un festival, toca donde quieres estar y pulsa **Ponme dentro**.*",
+        "carousel.unavailable": "La red de fusión no está disponible en esta máquina; fusionar fallará:",
+        "bg.main-stage": "Escenario principal: láseres y confeti", "bg.sunset-crowd": "Atardecer sobre el público",
+        "bg.festival-gate": "Entrada del festival", "bg.silent-disco": "Silent disco con luz UV",
+        "bg.fairground": "Noria al anochecer", "bg.food-trucks": "Food trucks y guirnaldas de luces",
+        "bg.campsite-dawn": "Camping al amanecer", "bg.rainy-mud": "Lluvia, barro y paraguas",
+        "bg.beach-night": "Escenario de playa de noche", "bg.stage-lights": "Luces de escenario",
+        "bg.tent-field": "Campo de tiendas",
+        "album.title": "### Álbum de recuerdos\nTu avatar en varios festivales a la vez, para guardar.",
+        "album.picks": "Festivales del álbum",
+        "album.make": "Haz mi álbum de recuerdos",
+        "album.gallery": "Tu álbum de recuerdos (editado con IA)",
+        "album.zip": "Descarga todo el álbum (zip)",
+        "album.qr": "**Escanéalo con el móvil para llevarte el álbum**",
+        "album.qr_hint": ("*Apunta la cámara del móvil al código y abre el enlace: el álbum se descarga "
+                          "directamente en el móvil. El enlace funciona durante {minutes} minutos.*"),
+        "idle.title": "¿Sigues ahí?",
+        "idle.body": "Toca la pantalla para continuar. Empezamos de nuevo en",
+        "countdown.smile": "¡Sonríe!",
+        "countdown.no_camera": "No se ha encontrado ninguna cámara: sube una foto.",
+        "souvenir.title": "Tus recuerdos de relive",
+        "souvenir.intro": "Toca para guardar el álbum del festival en este móvil.",
+        "souvenir.download": "Descargar",
+        "souvenir.expires": "Este enlace deja de funcionar {minutes} minutos después de hacer el álbum; entonces los "
+                            "archivos se borran.",
+    },
+}
+
+# Texts the page script shows by itself (overlays), and the phone page: sent as plain strings, not keys.
+SCRIPT_KEYS = ("idle.title", "idle.body", "countdown.smile", "countdown.no_camera")
+
+
+def t(key: str) -> I18nData:
+    """A translatable text for a component (label, value, info, choice label). Unknown keys fail loudly here."""
+    if key not in TEXT[DEFAULT]:
+        raise KeyError(f"no English text for i18n key {key!r}; add it to relive/ui/i18n.py")
+    return I18nData(key)
+
+
+def has(key: str) -> bool:
+    return key in TEXT[DEFAULT]
+
+
+def choice(prefix: str, name: str):
+    """The label for a library-named choice: translated when ``prefix.name`` is known, else the name as is."""
+    key = f"{prefix}.{name}"
+    return t(key) if has(key) else name
+
+
+def choices(prefix: str, pairs: Iterable[tuple[str, str]]) -> list[tuple]:
+    """``(label, value)`` pairs with their labels translated by value (``prefix.value``) where a text exists."""
+    return [(t(f"{prefix}.{value}") if has(f"{prefix}.{value}") else label, value) for label, value in pairs]
+
+
+def text(key: str, lang: str = DEFAULT, **values) -> str:
+    """The plain text of ``key`` in ``lang`` (English where missing), formatted with ``values``."""
+    table = TEXT.get(lang, TEXT[DEFAULT])
+    return table.get(key, TEXT[DEFAULT][key]).format(**values) if values else table.get(key, TEXT[DEFAULT][key])
+
+
+def steps_html(active: str, lang: str = DEFAULT) -> str:
+    """The step indicator 1 Pet → 2 Avatar → 3 Carousel in ``lang``, ``active`` highlighted."""
+    items = "".join(f'<li class="{"active" if key == active else ""}"><span>{n}</span>{text("step." + key, lang)}</li>'
+                    for n, key in enumerate(STEP_KEYS, 1))
+    return f'<ol class="relive-steps" aria-label="{text("step.aria", lang)}">{items}</ol>'
+
+
+def steps(active: str) -> I18nData:
+    """The step indicator as one translatable value (the frontend swaps one key per text)."""
+    return I18nData(f"steps.{active}")
+
+
+def pick_language(accept_language: str | None) -> str:
+    """The first of our languages in an HTTP Accept-Language header (``ca-ES,ca;q=0.9,en;q=0.8``), else English."""
+    ranked = []
+    for index, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, index, tag.strip().lower().split("-")[0]))
+    for _, _, code in sorted(ranked):
+        if code in TEXT:
+            return code
+    return DEFAULT
+
+
+def retention_minutes() -> int:
+    """The retention window as the texts say it: whole minutes, at least one."""
+    return max(1, round(settings().retention_s / 60))
+
+
+def build_i18n(minutes: int) -> gr.I18n:
+    """The translations handed to Gradio: every text, ``{minutes}`` filled in, plus the derived step indicators."""
+    tables = {}
+    for lang, table in TEXT.items():
+        full = {key: value.replace("{minutes}", str(minutes)) for key, value in table.items()}
+        full.update({f"steps.{key}": steps_html(key, lang) for key in STEP_KEYS})
+        tables[lang] = full
+    return gr.I18n(**tables)
+
+
+def script_texts() -> str:
+    """The overlay texts for the page script, as JSON: {lang: {key: text}}."""
+    return json.dumps({lang: {key: text(key, lang) for key in SCRIPT_KEYS} for lang in TEXT}, ensure_ascii=False)

@@ -1,0 +1,116 @@
+"""The web server: the Gradio app and relive's own routes (the phone downloads) in one FastAPI app on one port.
+
+    app = build_app(demo)      # FastAPI: /souvenirs/… first, then Gradio mounted at /
+    serve(demo)                # what ``python app.py`` runs: uvicorn on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT
+
+In kiosk mode the API is closed: no endpoint is listed (every event is private, ``relive.ui.build_demo``), and the
+API description, docs and direct-call routes answer 404 (:class:`HideApi`); the page itself only uses Gradio's
+queue, which stays open. A background task sweeps expired scratch folders while the server runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+
+import gradio as gr
+from fastapi import FastAPI
+
+from relive import retention
+from relive.config import settings
+from relive.ui import souvenirs
+
+log = logging.getLogger("relive.ui")
+
+# What describes or calls the API directly (not the queue the page itself uses): closed in kiosk mode.
+API_PATHS = {"/gradio_api/info", "/gradio_api/openapi.json", "/gradio_api/mcp", "/gradio_api/runs",
+             "/gradio_api/deep_link", "/monitoring", "/docs", "/redoc", "/openapi.json"}
+API_PREFIXES = ("/gradio_api/info/", "/gradio_api/call/", "/gradio_api/api/", "/gradio_api/run/", "/gradio_api/mcp/",
+                "/gradio_api/runs/", "/gradio_api/run-history/", "/gradio_api/vibe", "/gradio_api/undo-vibe",
+                "/monitoring/")
+
+
+class HideApi:
+    """ASGI middleware: 404 for the API description and direct-call routes (kiosk mode)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and self.blocked(scope.get("path", "")):
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": b'{"detail":"Not Found"}'})
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def blocked(path: str) -> bool:
+        path = "/" + path.lstrip("/")
+        return path.rstrip("/") in API_PATHS or path.startswith(API_PREFIXES)
+
+
+@contextlib.asynccontextmanager
+async def _sweeping(app: FastAPI):
+    """While the server runs, delete expired scratch folders every so often (links already stop at expiry)."""
+    period = max(5.0, min(60.0, settings().retention_s / 2))
+
+    async def sweep_forever():
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await asyncio.to_thread(retention.sweep)
+            except OSError as err:  # a full or read-only disk must not stop the server
+                log.warning("sweep failed: %s", err.strerror)
+
+    task = asyncio.create_task(sweep_forever())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+def build_app(demo: gr.Blocks) -> FastAPI:
+    """relive's routes, then the Gradio app mounted at ``/`` (it answers everything else)."""
+    from relive.ui import launch_kwargs
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_sweeping)
+    app.include_router(souvenirs.router)
+    if settings().kiosk:
+        app.add_middleware(HideApi)
+    host, port = server_address()
+    return gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, show_error=False,
+                               **launch_kwargs())
+
+
+def server_address() -> tuple[str, int]:
+    """GRADIO_SERVER_NAME (default 127.0.0.1) and GRADIO_SERVER_PORT (default: the first free port from 7860)."""
+    host = os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    port = os.environ.get("GRADIO_SERVER_PORT")
+    if port:
+        return host, int(port)
+    for candidate in range(7860, 7960):
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return host, candidate
+    raise OSError(f"no free port in 7860–7959 on {host}; set GRADIO_SERVER_PORT")
+
+
+def serve(demo: gr.Blocks) -> None:
+    """Run the app until interrupted. No access log: request lines would carry the secret phone links."""
+    import uvicorn
+
+    app = build_app(demo)
+    host, port = server_address()
+    shown = "127.0.0.1" if host == "0.0.0.0" else host
+    print(f"* relive running on http://{shown}:{port}" + (" (kiosk mode)" if settings().kiosk else ""), flush=True)
+    if settings().kiosk and not settings().public_url:
+        print("* QR codes point at the address the kiosk's browser uses; set RELIVE_PUBLIC_URL to the address "
+              "phones can reach (e.g. http://192.168.1.20:7860)", flush=True)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
