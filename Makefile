@@ -27,7 +27,7 @@ models: $(PY)
 # A failed model fetch must not stop the app: the tabs that need no model keep working, the others say why.
 run: setup
 	-$(PY) tools/fetch_models.py
-	$(PY) app.py
+	$(PY) app.py $(ARGS)
 
 test: setup-test models
 	$(PY) -m pytest
