@@ -7,9 +7,11 @@ import zipfile
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from relive.carousel.backgrounds import list_backgrounds
+
+from helpers import save_test_avatar
 
 pytestmark = pytest.mark.server
 
@@ -21,11 +23,7 @@ def client(app_url):
 
 @pytest.fixture(scope="module")
 def avatar(tmp_path_factory):
-    path = tmp_path_factory.mktemp("avatar") / "avatar.png"
-    image = Image.new("RGBA", (300, 600), (0, 0, 0, 0))
-    ImageDraw.Draw(image).ellipse((60, 30, 240, 590), fill=(230, 170, 130, 255))
-    image.save(path)
-    return path
+    return save_test_avatar(tmp_path_factory.mktemp("avatar") / "avatar.png")
 
 
 def test_fuse_returns_before_and_after_at_the_background_size(client, avatar):

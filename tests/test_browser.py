@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from helpers import drag_slider_to_end, launch_chromium
+
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-# Without these, Chromium keeps trying to reach Google's hosts, which this offline machine refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +18,7 @@ def page(app_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app_url)
         page.get_by_text("Choose your creature").wait_for(timeout=30_000)
@@ -34,17 +31,6 @@ def _pet_src(page) -> str | None:
     return img.get_attribute("src") if img.count() else None
 
 
-def _drag_slider_to_end(page, genre: str) -> None:
-    slider = page.get_by_label(f"range slider for {genre}")
-    slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + 2, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] - 1, y, steps=8)
-    page.mouse.up()
-
-
 def _wait_for_new_pet(page, old: str | None) -> str:
     page.wait_for_function(
         """old => { const img = document.querySelector('#pet-image img');
@@ -54,11 +40,11 @@ def _wait_for_new_pet(page, old: str | None) -> str:
 
 def test_moving_a_slider_changes_the_pet(page):
     first = _wait_for_new_pet(page, None)  # the bare creature arrives on load
-    _drag_slider_to_end(page, "Reggae")
+    drag_slider_to_end(page, "Reggae")
     reggae = _wait_for_new_pet(page, first)
     assert page.get_by_label("number input for Reggae").input_value() == "1"
     page.get_by_text("Head:").first.wait_for()
-    _drag_slider_to_end(page, "Classical")
+    drag_slider_to_end(page, "Classical")
     _wait_for_new_pet(page, reggae)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "pet_tab.png", full_page=True)

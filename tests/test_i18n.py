@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
 import string
 
 import pytest
 
 from relive.ui import i18n
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+from helpers import launch_chromium
+
 
 
 def _fields(text: str) -> set[str]:
@@ -95,7 +93,7 @@ def browser(app_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         yield browser
         browser.close()
 

@@ -17,12 +17,10 @@ from PIL import Image
 from relive.carousel.backgrounds import list_backgrounds
 
 from conftest import ROOT
+from helpers import drag_slider_to_end, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 ARTIFACTS = ROOT / "artifacts"
 DOCS = ROOT / "docs"
 
@@ -37,17 +35,6 @@ def _shot(page, name: str, full_page: bool = False, docs: bool = True) -> None:
     page.screenshot(path=ARTIFACTS / f"journey_{name}.png", full_page=full_page)
     if docs:
         shutil.copy(ARTIFACTS / f"journey_{name}.png", DOCS / f"{name}.png")
-
-
-def _drag_slider_to_end(page, genre: str) -> None:
-    slider = page.get_by_label(f"range slider for {genre}")
-    slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + 2, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] - 1, y, steps=8)
-    page.mouse.up()
 
 
 def _src(page, selector: str) -> str | None:
@@ -78,15 +65,15 @@ def test_the_whole_journey(app_url, tmp_path):
     photo = tmp_path / "astronaut.png"
     Image.fromarray(data.astronaut()).save(photo)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
         page.goto(app_url)
 
         # 1 · Pet: two sliders → a dressed pet
         pet = _new_src(page, "#pet-image img", None)
-        _drag_slider_to_end(page, "Reggae")
+        drag_slider_to_end(page, "Reggae")
         pet = _new_src(page, "#pet-image img", pet)
-        _drag_slider_to_end(page, "Jazz")
+        drag_slider_to_end(page, "Jazz")
         _new_src(page, "#pet-image img", pet)
         expect(page.get_by_label("number input for Reggae")).to_have_value("1")
         page.get_by_text("Head:").first.wait_for()

@@ -20,17 +20,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from conftest import ROOT
+from helpers import FAKE_WEBCAM_ARGS, drag_slider_to_end, launch_chromium, save_test_avatar
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "artifacts"
 DOCS = ROOT / "docs"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run",
-                 # a fake camera (a moving test pattern) that needs no permission prompt
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 IDLE_S = 12  # long enough for every step of a test, short enough to wait for
 TOKEN = re.compile(r"/souvenirs/(s-[A-Za-z0-9_-]{32})")
 
@@ -166,7 +162,7 @@ def browser(kiosk):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw, *FAKE_WEBCAM_ARGS)
         yield browser
         browser.close()
 
@@ -184,11 +180,7 @@ def visitor(browser, kiosk):
 
 @pytest.fixture(scope="module")
 def avatar_png(tmp_path_factory):
-    path = tmp_path_factory.mktemp("avatar") / "avatar.png"
-    image = Image.new("RGBA", (300, 600), (0, 0, 0, 0))
-    ImageDraw.Draw(image).ellipse((60, 30, 240, 590), fill=(230, 170, 130, 255))
-    image.save(path)
-    return path
+    return save_test_avatar(tmp_path_factory.mktemp("avatar") / "avatar.png")
 
 
 def _status(url: str, method: str = "GET") -> int:
@@ -370,22 +362,11 @@ def test_a_link_a_phone_opened_outlives_start_over(kiosk, album_a):
     assert _fetch(f"{album_a.link}/relive-album.zip")[0] == 200
 
 
-def _drag_slider_to_end(page, genre: str) -> None:
-    slider = page.get_by_label(f"range slider for {genre}")
-    slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + 2, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] - 1, y, steps=8)
-    page.mouse.up()
-
-
 @pytest.mark.browser
 @pytest.mark.server
 def test_idle_kiosk_starts_over_and_forgets_the_visitor(kiosk, visitor, avatar_png):
     page = visitor
-    _drag_slider_to_end(page, "Reggae")
+    drag_slider_to_end(page, "Reggae")
     from playwright.sync_api import expect
 
     expect(page.get_by_label("number input for Reggae")).to_have_value("1", timeout=10_000)
