@@ -23,6 +23,7 @@ from relive.config import settings
 from relive.errors import StorageFull
 
 SCRATCH_PREFIX = "s-"
+GRADIO_CACHE_PREFIX = "gradio-"
 TOKEN = re.compile(r"s-[A-Za-z0-9_-]{32}")  # what scratch_folder names: token_urlsafe(24) is 32 characters
 
 def scratch_root() -> Path:
@@ -75,7 +76,28 @@ def _age(path: Path) -> float:
 def keep_uploads_private() -> Path:
     """Point Gradio's upload/result cache into relive's temp folder (unless GRADIO_TEMP_DIR is set): one place
     holds every personal file, emptied by the app's ``delete_cache`` on the same window. Call before importing
-    gradio."""
-    cache = Path(os.environ.setdefault("GRADIO_TEMP_DIR", os.fspath(settings().temp_dir / "gradio")))
+    gradio.
+
+    Each app process gets a cache of its own (``gradio-<pid>``): Gradio names an upload by its content, so two
+    apps sharing a cache share files, and the first to stop deletes what the other still needs. Caches left by
+    processes that are gone (a crash, a kill) are deleted here.
+    """
+    root = settings().temp_dir
+    for orphan in root.glob(f"{GRADIO_CACHE_PREFIX}*"):
+        if not _running(orphan.name.removeprefix(GRADIO_CACHE_PREFIX)):
+            shutil.rmtree(orphan, ignore_errors=True)
+    cache = Path(os.environ.setdefault("GRADIO_TEMP_DIR", os.fspath(root / f"{GRADIO_CACHE_PREFIX}{os.getpid()}")))
     cache.mkdir(mode=0o700, parents=True, exist_ok=True)
     return cache
+
+
+def _running(pid: str) -> bool:
+    if not pid.isdigit():
+        return True  # not one of ours: leave it alone
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

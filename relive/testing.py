@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,14 +37,28 @@ def launch_app(env: Mapping[str, str] | None = None, *, log: Path | None = None,
                timeout: float = 90) -> tuple[subprocess.Popen, str]:
     """``python app.py *args`` on 127.0.0.1 and a free port (unless ``env`` names one); returns (process, URL)
     once the server answers. ``env`` is added to this process's environment; the app's output goes to ``log``
-    (a temporary file by default). Raises RuntimeError, with the log, when the app exits or does not answer."""
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
+    (by default a file in the app's own temp folder, else a temporary file). Raises RuntimeError, with the log,
+    when the app exits or does not answer.
+
+    Unless ``env`` sets RELIVE_TMP, the app gets a temp folder of its own (removed by :func:`stop_app`), which
+    also holds Gradio's cache unless ``env`` sets GRADIO_TEMP_DIR. Apps sharing one cache break each other: Gradio
+    names an upload by its content, so two apps given the same photo share one file, and the first app to stop
+    deletes it while the other's queued requests still point at it (seen under load, ``bench/load.py``)."""
+    given = dict(env or {})
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False", **given}
     env.setdefault("GRADIO_SERVER_PORT", str(free_port()))
+    own_tmp = None
+    if "RELIVE_TMP" not in given:
+        own_tmp = tempfile.mkdtemp(prefix="relive-app-")
+        env["RELIVE_TMP"] = own_tmp
+    if "GRADIO_TEMP_DIR" not in given:
+        env.pop("GRADIO_TEMP_DIR", None)  # the app puts it inside RELIVE_TMP (relive.retention)
     if log is None:
-        log = Path(tempfile.mkstemp(prefix="relive-app-", suffix=".log")[1])
+        log = Path(own_tmp or tempfile.mkdtemp(prefix="relive-app-")) / "app.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "app.py", *args], cwd=ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
+    proc.relive_tmp = own_tmp  # for stop_app
     url = f"http://127.0.0.1:{env['GRADIO_SERVER_PORT']}"
     try:
         wait_for(url, proc, log, timeout)
@@ -68,13 +83,16 @@ def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -
 
 
 def stop_app(proc: subprocess.Popen, timeout: float = 30) -> None:
-    """Terminate the app and wait for it (killed if it does not stop within ``timeout`` s)."""
+    """Terminate the app and wait for it (killed if it does not stop within ``timeout`` s); then remove the temp
+    folder :func:`launch_app` made for it."""
     proc.terminate()
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=timeout)
+    if getattr(proc, "relive_tmp", None):
+        shutil.rmtree(proc.relive_tmp, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -63,3 +63,17 @@ def test_an_unwritable_temp_dir_is_a_clear_error(tmp_path, monkeypatch):
             retention.scratch_folder()
     finally:
         settings.cache_clear()
+
+
+def test_each_app_process_gets_its_own_gradio_cache_and_orphans_are_removed(temp_dir, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", "unset below")  # so that monkeypatch restores it, whatever we set
+    monkeypatch.delenv("GRADIO_TEMP_DIR")
+    dead = temp_dir / "gradio-999999999"  # no such process
+    (dead / "abc").mkdir(parents=True)
+    (dead / "abc" / "photo.png").write_bytes(b"left by a crashed app")
+    other = temp_dir / f"gradio-{os.getppid()}"  # a process that is alive
+    other.mkdir()
+    cache = retention.keep_uploads_private()
+    assert cache == temp_dir / f"gradio-{os.getpid()}" and cache.is_dir()
+    assert os.environ["GRADIO_TEMP_DIR"] == str(cache)
+    assert not dead.exists() and other.exists()

@@ -74,4 +74,4 @@ def launch_kwargs() -> dict:
             "i18n": i18n.build_i18n(i18n.retention_minutes()), "footer_links": [] if config.kiosk else ["api"],
             # No run history: it would keep visitors' inputs and results in the (shared) browser's storage.
             "run_history": False,
-            "allowed_paths": [str(config.assets_dir / "backgrounds")], "max_file_size": "25mb"}
+            "allowed_paths": [str(config.assets_dir / "backgrounds"), str(config.assets_dir / "examples")], "max_file_size": "25mb"}

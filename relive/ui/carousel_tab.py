@@ -11,7 +11,7 @@ from relive.carousel.backgrounds import list_backgrounds
 from relive.carousel.fuse import DEFAULT_SCALE, load_fusion_model
 from relive.ui import downloads, i18n, souvenirs
 from relive.errors import ModelUnavailable
-from relive.ui.common import friendly, log, on_gpu
+from relive.ui.common import EXAMPLE_AVATAR, example, friendly, log, on_gpu, show_examples
 from relive.ui.i18n import t
 
 NEED_AVATAR = "Make your avatar in the Avatar tab first, or upload a photo of yourself or a PNG cut-out here."
@@ -130,6 +130,8 @@ def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
         with gr.Column(scale=4):
             avatar = gr.Image(type="filepath", image_mode="RGBA", format="png", sources=["upload"], height=260,
                               label=t("carousel.avatar"), elem_id="carousel-avatar")
+            if show_examples():
+                gr.Examples([[example(EXAMPLE_AVATAR)]], inputs=avatar, label=t("carousel.examples"))
             gallery = gr.Gallery([(str(b.path), b.title) for b in backgrounds], label=t("carousel.gallery"),
                                  columns=3, height=330, allow_preview=False, elem_id="carousel-gallery")
             own = gr.UploadButton(t("carousel.upload"), file_types=["image"], elem_id="carousel-upload")

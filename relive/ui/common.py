@@ -7,6 +7,7 @@ import logging
 
 import gradio as gr
 
+from relive.config import settings
 from relive.errors import ReliveError
 
 log = logging.getLogger("relive.ui")
@@ -33,3 +34,16 @@ def on_gpu(fn):
     except ImportError:
         return fn
     return spaces.GPU(duration=120)(fn)
+
+
+EXAMPLE_PHOTOS = ("astronaut.jpg", "grace-hopper.jpg")  # public-domain portraits (tools/make_examples.py)
+EXAMPLE_AVATAR = "avatar-astronaut.png"
+
+
+def example(name: str) -> str:
+    return str(settings().assets_dir / "examples" / name)
+
+
+def show_examples() -> bool:
+    """Examples help in a browser; at the booth every visitor brings their own face."""
+    return not settings().kiosk

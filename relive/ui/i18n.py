@@ -65,6 +65,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.consent": ("I agree that relive uses my photo to make my avatar. The photo is only kept in memory "
                            "while the avatar is made and is deleted with the result."),
         "avatar.photo": "Your photo",
+        "avatar.examples": "Or try an example photo",
         "avatar.take_photo": "Take my photo (3-2-1)",
         "field.gender": "Describe me as", "field.age_group": "Age group", "field.skin_tone": "Skin tone",
         "attr.woman": "woman", "attr.man": "man", "attr.person": "person",
@@ -86,6 +87,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.hint": "*Your avatar wears your two favourite genres from the Pet tab.*",
         # Carousel tab
         "carousel.avatar": "Your avatar: from the Avatar tab, or upload a photo or PNG cut-out",
+        "carousel.examples": "Or try an example avatar",
         "carousel.gallery": "Choose a festival",
         "carousel.upload": "Upload your own festival photo",
         "carousel.x": "Left ↔ right", "carousel.y": "Far ↔ near", "carousel.size": "Size",
@@ -160,6 +162,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.consent": ("Accepto que relive faci servir la meva foto per fer el meu avatar. La foto només es "
                            "guarda a la memòria mentre es fa l'avatar i s'esborra amb el resultat."),
         "avatar.photo": "La teva foto",
+        "avatar.examples": "O prova amb una foto d'exemple",
         "avatar.take_photo": "Fes-me la foto (3-2-1)",
         "field.gender": "Descriu-me com a", "field.age_group": "Edat", "field.skin_tone": "To de pell",
         "attr.woman": "dona", "attr.man": "home", "attr.person": "persona",
@@ -180,6 +183,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.result": "El teu avatar (mira a sota: generat per IA o filtre instantani)",
         "avatar.hint": "*El teu avatar porta els teus dos gèneres preferits de la pestanya Mascota.*",
         "carousel.avatar": "El teu avatar: de la pestanya Avatar, o puja una foto o un retall PNG",
+        "carousel.examples": "O prova un avatar d'exemple",
         "carousel.gallery": "Tria un festival",
         "carousel.upload": "Puja la teva pròpia foto de festival",
         "carousel.x": "Esquerra ↔ dreta", "carousel.y": "Lluny ↔ a prop", "carousel.size": "Mida",
@@ -253,6 +257,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.consent": ("Acepto que relive use mi foto para hacer mi avatar. La foto solo se guarda en memoria "
                            "mientras se hace el avatar y se borra con el resultado."),
         "avatar.photo": "Tu foto",
+        "avatar.examples": "O prueba con una foto de ejemplo",
         "avatar.take_photo": "Hazme la foto (3-2-1)",
         "field.gender": "Descríbeme como", "field.age_group": "Edad", "field.skin_tone": "Tono de piel",
         "attr.woman": "mujer", "attr.man": "hombre", "attr.person": "persona",
@@ -273,6 +278,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.result": "Tu avatar (mira abajo: generado por IA o filtro instantáneo)",
         "avatar.hint": "*Tu avatar lleva tus dos géneros favoritos de la pestaña Mascota.*",
         "carousel.avatar": "Tu avatar: de la pestaña Avatar, o sube una foto o un recorte PNG",
+        "carousel.examples": "O prueba un avatar de ejemplo",
         "carousel.gallery": "Elige un festival",
         "carousel.upload": "Sube tu propia foto de festival",
         "carousel.x": "Izquierda ↔ derecha", "carousel.y": "Lejos ↔ cerca", "carousel.size": "Tamaño",
