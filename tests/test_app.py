@@ -92,8 +92,7 @@ def test_avatar_needs_consent_and_a_photo(client, photo):
 def test_a_file_that_is_not_an_image_is_refused_and_the_app_goes_on(client, tmp_path, photo):
     fake = tmp_path / "holiday.jpg"
     fake.write_bytes(b"this is not a picture")
-    # Gradio's image component refuses it before relive sees it (the library's own message is tested elsewhere).
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="'holiday.jpg' is not an image relive can read"):
         client.predict(*_avatar_args(fake), api_name="/avatar")
     image, _ = client.predict(*_avatar_args(photo), api_name="/avatar")
     assert Image.open(image).size == (1024, 1024)

@@ -13,7 +13,7 @@ from relive.avatar.pipeline import make_avatar
 from relive.avatar.prompt import DEFAULT_STYLE, style_choices
 from relive.config import settings
 from relive.ui import kiosk
-from relive.ui.common import EXAMPLE_PHOTOS, example, friendly, on_gpu, show_examples
+from relive.ui.common import EXAMPLE_PHOTOS, PhotoInput, example, friendly, on_gpu, show_examples
 from relive.ui.i18n import choice, choices, t
 
 NEED_CONSENT = "Please tick the consent box first: nothing is done with your photo without it."
@@ -72,8 +72,8 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
         with gr.Column(scale=5):
             consent = gr.Checkbox(label=t("avatar.consent"), value=False, elem_id="avatar-consent")
             # A file path, not a decoded image: relive's own loader checks it and explains what is wrong.
-            photo = gr.Image(sources=["webcam", "upload"], type="filepath", label=t("avatar.photo"), height=360,
-                             elem_id="avatar-photo", webcam_options=gr.WebcamOptions(mirror=True))
+            photo = PhotoInput(sources=["webcam", "upload"], type="filepath", label=t("avatar.photo"), height=360,
+                               elem_id="avatar-photo", webcam_options=gr.WebcamOptions(mirror=True))
             take_photo = gr.Button(t("avatar.take_photo"), elem_id="avatar-take-photo")
             if show_examples():
                 gr.Examples([[example(name)] for name in EXAMPLE_PHOTOS], inputs=photo, label=t("avatar.examples"))

@@ -11,7 +11,7 @@ from relive.carousel.backgrounds import list_backgrounds
 from relive.carousel.fuse import DEFAULT_SCALE, load_fusion_model
 from relive.ui import downloads, i18n, souvenirs
 from relive.errors import ModelUnavailable
-from relive.ui.common import EXAMPLE_AVATAR, example, friendly, log, on_gpu, show_examples
+from relive.ui.common import EXAMPLE_AVATAR, PhotoInput, example, friendly, log, on_gpu, show_examples
 from relive.ui.i18n import t
 
 NEED_AVATAR = "Make your avatar in the Avatar tab first, or upload a photo of yourself or a PNG cut-out here."
@@ -128,7 +128,7 @@ def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
         gr.Markdown("**" + t("carousel.unavailable") + "** " + problem, elem_id="carousel-model-problem")
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
-            avatar = gr.Image(type="filepath", image_mode="RGBA", format="png", sources=["upload"], height=260,
+            avatar = PhotoInput(type="filepath", image_mode="RGBA", format="png", sources=["upload"], height=260,
                               label=t("carousel.avatar"), elem_id="carousel-avatar")
             if show_examples():
                 gr.Examples([[example(EXAMPLE_AVATAR)]], inputs=avatar, label=t("carousel.examples"))
@@ -136,7 +136,7 @@ def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
                                  columns=3, height=330, allow_preview=False, elem_id="carousel-gallery")
             own = gr.UploadButton(t("carousel.upload"), file_types=["image"], elem_id="carousel-upload")
             # The chosen background's file: the /fuse API takes it; the stage shows a preview of it instead.
-            scene = gr.Image(type="filepath", visible=False, label="Background")
+            scene = PhotoInput(type="filepath", visible=False, label="Background")
             with gr.Row():
                 feet_x = gr.Slider(0, 1, value=0.5, step=0.01, label=t("carousel.x"), buttons=[])
                 feet_y = gr.Slider(0, 1, value=0.9, step=0.01, label=t("carousel.y"), buttons=[])

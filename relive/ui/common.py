@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 
 import gradio as gr
 
@@ -21,9 +22,29 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except ReliveError as err:
-            raise gr.Error(str(err), title="Let's fix that") from None
+            raise gr.Error(visitor_message(str(err)), title="Let's fix that") from None
 
     return wrapper
+
+
+def visitor_message(message: str) -> str:
+    """``message`` with the server's upload folders cut from file paths: the visitor knows the file by its name,
+    and the server's layout is nobody's business."""
+    cache = re.escape(gr.utils.get_upload_folder().rstrip("/"))
+    return re.sub(cache + r"/[^/'\"]+/", "", message)
+
+
+class PhotoInput(gr.Image):
+    """An image upload handed over as its file path, not opened by Gradio first: relive's own loader then checks
+    the file (not an image, truncated, too big, animated…) and says what is wrong, where Gradio's check only
+    reports "an exception". Webcam captures that arrive as data URLs are decoded by Gradio as usual."""
+
+    is_template = True  # the browser shows it with Gradio's own Image component
+
+    def preprocess(self, payload):
+        if payload is None or payload.path is None:
+            return super().preprocess(payload)
+        return payload.path
 
 
 def on_gpu(fn):
