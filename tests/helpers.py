@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"  # every screenshot a test takes (git-ignored)
+
+
+def keep_screenshot(path: Path, docs_name: str) -> None:
+    """Copy a screenshot to docs/ (the README's pictures) when RELIVE_UPDATE_DOCS=1; a plain test run leaves the
+    tracked files alone."""
+    if os.environ.get("RELIVE_UPDATE_DOCS") == "1":
+        shutil.copy(path, ROOT / "docs" / docs_name)
+
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium keeps trying to reach Google's hosts, which this offline machine refuses.

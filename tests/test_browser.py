@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from helpers import drag_slider_to_end, launch_chromium
+from helpers import ARTIFACTS, drag_slider_to_end, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
 @pytest.fixture(scope="module")

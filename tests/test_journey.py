@@ -6,7 +6,6 @@ Screenshots of each tab go to ``artifacts/`` and, for the README, ``docs/``.
 from __future__ import annotations
 
 import re
-import shutil
 import urllib.request
 import zipfile
 from io import BytesIO
@@ -16,13 +15,10 @@ from PIL import Image
 
 from relive.carousel.backgrounds import list_backgrounds
 
-from conftest import ROOT
-from helpers import drag_slider_to_end, launch_chromium
+from helpers import ARTIFACTS, drag_slider_to_end, keep_screenshot, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
-ARTIFACTS = ROOT / "artifacts"
-DOCS = ROOT / "docs"
 
 
 def _shot(page, name: str, full_page: bool = False, docs: bool = True) -> None:
@@ -31,10 +27,9 @@ def _shot(page, name: str, full_page: bool = False, docs: bool = True) -> None:
                            timeout=60_000)
     page.wait_for_timeout(400)
     ARTIFACTS.mkdir(exist_ok=True)
-    DOCS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"journey_{name}.png", full_page=full_page)
     if docs:
-        shutil.copy(ARTIFACTS / f"journey_{name}.png", DOCS / f"{name}.png")
+        keep_screenshot(ARTIFACTS / f"journey_{name}.png", f"{name}.png")
 
 
 def _src(page, selector: str) -> str | None:

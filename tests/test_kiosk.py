@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -22,11 +21,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT
-from helpers import FAKE_WEBCAM_ARGS, drag_slider_to_end, launch_chromium, save_test_avatar
+from helpers import ARTIFACTS, FAKE_WEBCAM_ARGS, drag_slider_to_end, keep_screenshot, launch_chromium, save_test_avatar
 
-ARTIFACTS = ROOT / "artifacts"
-DOCS = ROOT / "docs"
 IDLE_S = 12  # long enough for every step of a test, short enough to wait for
 TOKEN = re.compile(r"/souvenirs/(s-[A-Za-z0-9_-]{32})")
 
@@ -255,10 +251,9 @@ def test_countdown_then_the_webcam_takes_the_photo(visitor):
     for n in ("3", "2", "1"):
         page.locator(f"#relive-overlay.on .count[data-count='{n}']").wait_for(timeout=15_000)
         if n == "2":
-            DOCS.mkdir(exist_ok=True)
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=DOCS / "kiosk.png")
-            shutil.copy(DOCS / "kiosk.png", ARTIFACTS / "kiosk_countdown.png")
+            page.screenshot(path=ARTIFACTS / "kiosk_countdown.png")
+            keep_screenshot(ARTIFACTS / "kiosk_countdown.png", "kiosk.png")
     page.wait_for_function("""() => { const img = document.querySelector('#avatar-photo .image-frame img');
                                       return img && img.src.includes('/gradio_api/file='); }""", timeout=15_000)
     page.wait_for_function("() => !document.querySelector('#relive-overlay.on')", timeout=5_000)  # overlay gone

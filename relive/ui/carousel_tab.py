@@ -8,7 +8,7 @@ from PIL import Image
 from relive import imaging
 from relive.carousel import album
 from relive.carousel.backgrounds import list_backgrounds
-from relive.carousel.fuse import DEFAULT_SCALE, load_fusion_model
+from relive.carousel.fuse import DEFAULT_SCALE, is_bust, load_fusion_model
 from relive.ui import downloads, i18n, souvenirs
 from relive.errors import ModelUnavailable
 from relive.ui.common import EXAMPLE_AVATAR, PhotoInput, example, friendly, log, on_gpu, show_examples
@@ -52,12 +52,13 @@ def upload_background(path: str):
 
 
 @friendly
-def tap(scene, evt: gr.SelectData):
-    """The stage was tapped at pixel (x, y): the feet go there."""
+def tap(avatar, scene, evt: gr.SelectData):
+    """The stage was tapped at pixel (x, y): the feet go there (a bust keeps rising from the bottom edge)."""
     width, height = imaging.load_image(_scene(scene), "RGB").size
     x, y = evt.index
+    bust = avatar is not None and is_bust(_avatar(avatar))
     # to the sliders' step (0.01): the sliders show the number, and 0.300130… is no use to anyone
-    return round(min(max(x / width, 0.0), 1.0), 2), round(min(max(y / height, 0.0), 1.0), 2)
+    return round(min(max(x / width, 0.0), 1.0), 2), 1.0 if bust else round(min(max(y / height, 0.0), 1.0), 2)
 
 
 @friendly
@@ -175,7 +176,7 @@ def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
     cutout.change(lambda image: image, cutout, avatar, api_visibility="private")
     gallery.select(choose_background, avatar, [scene, feet_x, feet_y], api_visibility="private")
     own.upload(upload_background, own, [scene, feet_x, feet_y], api_visibility="private")
-    stage.select(tap, scene, [feet_x, feet_y], api_visibility="private")
+    stage.select(tap, [avatar, scene], [feet_x, feet_y], api_visibility="private")
     gr.on([avatar.change, scene.change, feet_x.release, feet_y.release, scale.release, shadow.change,
            feet_x.change], show_stage, placement, stage, api_visibility="private", trigger_mode="always_last",
           concurrency_id="preview")
