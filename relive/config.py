@@ -5,6 +5,7 @@ Nothing heavy is imported here: torch is imported only when a device is actually
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -26,20 +27,27 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return default if not value else value in {"1", "true", "yes", "on"}
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_float(name: str, default: float, *, positive: bool = False) -> float:
     value = os.environ.get(name)
     try:
-        return float(value) if value else default
+        number = float(value) if value else default
     except ValueError:
         raise InvalidInput(f"{name}={value!r} is not a number") from None
+    if not math.isfinite(number) or (positive and number <= 0):
+        raise InvalidInput(f"{name}={value!r} must be a {'positive' if positive else 'finite'} number")
+    return number
 
 
 def _env_int(name: str, default: int) -> int:
+    """A positive whole number from the environment (every int setting is a count or a limit)."""
     value = os.environ.get(name)
     try:
-        return int(value) if value else default
+        number = int(value) if value else default
     except ValueError:
         raise InvalidInput(f"{name}={value!r} is not a whole number") from None
+    if number <= 0:
+        raise InvalidInput(f"{name}={value!r} must be above 0")
+    return number
 
 
 def _env_url(name: str) -> str:
@@ -87,10 +95,10 @@ class Settings:
             assets_dir=_env_path("RELIVE_ASSETS", defaults.assets_dir),
             models_dir=_env_path("RELIVE_MODELS", defaults.models_dir),
             temp_dir=_env_path("RELIVE_TMP", defaults.temp_dir),
-            retention_s=_env_float("RELIVE_RETENTION_S", defaults.retention_s),
+            retention_s=_env_float("RELIVE_RETENTION_S", defaults.retention_s, positive=True),
             device=os.environ.get("RELIVE_DEVICE", defaults.device),
             kiosk=_env_bool("RELIVE_KIOSK"),
-            idle_s=_env_float("RELIVE_IDLE_S", defaults.idle_s),
+            idle_s=_env_float("RELIVE_IDLE_S", defaults.idle_s, positive=True),
             public_url=_env_url("RELIVE_PUBLIC_URL"),
             dev=_env_bool("RELIVE_DEV"),
             sdxl_base=os.environ.get("RELIVE_SDXL_BASE") or defaults.sdxl_base,

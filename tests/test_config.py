@@ -41,3 +41,12 @@ def test_device_policy_on_a_cpu_machine():
         config.resolve_device("cuda")
     with pytest.raises(InvalidInput, match="unknown device"):
         config.resolve_device("tpu")
+
+
+@pytest.mark.parametrize("name, value", [("RELIVE_MAX_IMAGE_PIXELS", "0"), ("RELIVE_MAX_IMAGE_PIXELS", "-5"),
+                                         ("RELIVE_RETENTION_S", "0"), ("RELIVE_IDLE_S", "-1"),
+                                         ("RELIVE_RETENTION_S", "nan"), ("RELIVE_LORA_SCALE", "inf")])
+def test_limits_that_make_no_sense_are_refused(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(InvalidInput, match=name):
+        config.Settings.from_env()
