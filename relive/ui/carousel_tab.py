@@ -62,6 +62,12 @@ def tap(avatar, scene, evt: gr.SelectData):
 
 
 @friendly
+def settle_feet(avatar, feet_y: float):
+    """A new avatar: a bust rises from the bottom edge; a standing figure keeps the chosen spot."""
+    return 1.0 if avatar is not None and is_bust(_avatar(avatar)) else feet_y
+
+
+@friendly
 def show_stage(avatar, scene, feet_x: float, feet_y: float, scale: float, shadow: bool):
     """Instant copy-paste preview of the placement (no model): what the visitor taps on."""
     if not scene:
@@ -133,21 +139,23 @@ def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
                               label=t("carousel.avatar"), elem_id="carousel-avatar")
             if show_examples():
                 gr.Examples([[example(EXAMPLE_AVATAR)]], inputs=avatar, label=t("carousel.examples"))
+            first = backgrounds[0]  # chosen from the start: the avatar shows up on a stage as soon as it arrives
             gallery = gr.Gallery([(str(b.path), b.title) for b in backgrounds], label=t("carousel.gallery"),
-                                 columns=3, height=330, allow_preview=False, elem_id="carousel-gallery")
+                                 columns=3, height=330, allow_preview=False, selected_index=0,
+                                 elem_id="carousel-gallery")
             own = gr.UploadButton(t("carousel.upload"), file_types=["image"], elem_id="carousel-upload")
             # The chosen background's file: the /fuse API takes it; the stage shows a preview of it instead.
-            scene = PhotoInput(type="filepath", visible=False, label="Background")
+            scene = PhotoInput(str(first.path), type="filepath", visible=False, label="Background")
             with gr.Row():
-                feet_x = gr.Slider(0, 1, value=0.5, step=0.01, label=t("carousel.x"), buttons=[])
-                feet_y = gr.Slider(0, 1, value=0.9, step=0.01, label=t("carousel.y"), buttons=[])
+                feet_x = gr.Slider(0, 1, value=first.foot[0], step=0.01, label=t("carousel.x"), buttons=[])
+                feet_y = gr.Slider(0, 1, value=first.foot[1], step=0.01, label=t("carousel.y"), buttons=[])
             with gr.Row():
                 scale = gr.Slider(0.2, 1.0, value=DEFAULT_SCALE, step=0.02, label=t("carousel.size"), buttons=[])
                 shadow = gr.Checkbox(value=True, label=t("carousel.shadow"))
             fuse_button = gr.Button(t("carousel.fuse"), variant="primary", elem_classes="big-action",
                                     elem_id="carousel-fuse")
         with gr.Column(scale=6):
-            stage = gr.Image(label=t("carousel.stage"), type="pil", interactive=False, height=420,
+            stage = gr.Image(str(first.path), label=t("carousel.stage"), type="pil", interactive=False, height=420,
                              elem_id="carousel-stage")
             result = gr.ImageSlider(label=t("carousel.result"), type="pil", elem_id="carousel-result",
                                     buttons=["download", "fullscreen"])
@@ -177,9 +185,10 @@ def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
     gallery.select(choose_background, avatar, [scene, feet_x, feet_y], api_visibility="private")
     own.upload(upload_background, own, [scene, feet_x, feet_y], api_visibility="private")
     stage.select(tap, [avatar, scene], [feet_x, feet_y], api_visibility="private")
-    gr.on([avatar.change, scene.change, feet_x.release, feet_y.release, scale.release, shadow.change,
-           feet_x.change], show_stage, placement, stage, api_visibility="private", trigger_mode="always_last",
-          concurrency_id="preview")
+    gr.on([scene.change, feet_x.release, feet_y.release, scale.release, shadow.change, feet_x.change], show_stage,
+          placement, stage, api_visibility="private", trigger_mode="always_last", concurrency_id="preview")
+    avatar.change(settle_feet, [avatar, feet_y], feet_y, api_visibility="private").then(
+        show_stage, placement, stage, api_visibility="private", concurrency_id="preview")
     fuse_button.click(fuse, placement, [result, info], api_name="fuse", concurrency_id="gpu", concurrency_limit=1)
     album_button.click(make_album, [avatar, picks, scale, shadow], [album_gallery, album_file], api_name="album",
                        concurrency_id="gpu", concurrency_limit=1
