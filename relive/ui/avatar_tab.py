@@ -13,8 +13,9 @@ from relive.avatar.pipeline import make_avatar
 from relive.avatar.prompt import DEFAULT_STYLE, style_choices
 from relive.config import settings
 from relive.ui import kiosk
-from relive.ui.common import EXAMPLE_PHOTOS, PhotoInput, example, friendly, on_gpu, show_examples
+from relive.ui.common import EXAMPLE_PHOTOS, example, friendly, on_gpu, show_examples
 from relive.ui.i18n import choice, choices, t
+from relive.ui.photo_input import PhotoInput
 
 NEED_CONSENT = "Please tick the consent box first: nothing is done with your photo without it."
 NEED_PHOTO = "Take a photo with the webcam or upload one (JPEG, PNG or WebP) first."

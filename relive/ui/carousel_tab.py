@@ -11,8 +11,9 @@ from relive.carousel.backgrounds import list_backgrounds
 from relive.carousel.fuse import DEFAULT_SCALE, is_bust, load_fusion_model
 from relive.ui import downloads, i18n, souvenirs
 from relive.errors import ModelUnavailable
-from relive.ui.common import EXAMPLE_AVATAR, PhotoInput, example, friendly, log, on_gpu, show_examples
+from relive.ui.common import EXAMPLE_AVATAR, example, friendly, log, on_gpu, show_examples
 from relive.ui.i18n import t
+from relive.ui.photo_input import PhotoInput
 
 NEED_AVATAR = "Make your avatar in the Avatar tab first, or upload a photo of yourself or a PNG cut-out here."
 NEED_SCENE = "Choose a festival from the gallery, or upload your own festival photo."

@@ -34,19 +34,6 @@ def visitor_message(message: str) -> str:
     return re.sub(cache + r"/[^/'\"]+/", "", message)
 
 
-class PhotoInput(gr.Image):
-    """An image upload handed over as its file path, not opened by Gradio first: relive's own loader then checks
-    the file (not an image, truncated, too big, animated…) and says what is wrong, where Gradio's check only
-    reports "an exception". Webcam captures that arrive as data URLs are decoded by Gradio as usual."""
-
-    is_template = True  # the browser shows it with Gradio's own Image component
-
-    def preprocess(self, payload):
-        if payload is None or payload.path is None:
-            return super().preprocess(payload)
-        return payload.path
-
-
 def on_gpu(fn):
     """Hugging Face ZeroGPU: hold a GPU only while ``fn`` runs when the ``spaces`` package is there; elsewhere
     (the kiosk, this machine) ``fn`` is returned unchanged."""
