@@ -19,6 +19,13 @@ def _parse_args() -> argparse.Namespace:
 if __name__ == "__main__" and _parse_args().kiosk:
     os.environ["RELIVE_KIOSK"] = "1"  # before anything reads the settings
 
+if os.environ.get("SPACE_ID"):  # a Hugging Face Space runs app.py itself, not `make run`: fetch the offline models
+    import subprocess
+    import sys
+
+    fetcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools", "fetch_models.py")
+    subprocess.run([sys.executable, fetcher], check=False)  # a failure only disables the tabs that need them
+
 from relive import retention  # noqa: E402
 
 retention.keep_uploads_private()  # before gradio is imported: it reads GRADIO_TEMP_DIR at import time
