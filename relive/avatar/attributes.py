@@ -21,6 +21,7 @@ field, ``skin_tone``, is filled solely by the user's explicit choice.
 
 from __future__ import annotations
 
+import abc
 import os
 import threading
 from dataclasses import dataclass, field, replace
@@ -116,8 +117,9 @@ def age_group_of(age: float) -> str:
 class AttributeBackend(Backend):
     """``analyse(RGB image, face_box=None) -> Attributes``; a photo without a face gives unknowns and a notice."""
 
+    @abc.abstractmethod
     def analyse(self, image: imaging.ImageSource, *, face_box: tuple[int, int, int, int] | None = None) -> Attributes:
-        raise NotImplementedError
+        """What the photo shows (each field may be unknown)."""
 
 
 # No name given: the offline model when installed, else no analysis (the kiosk keeps working either way).

@@ -226,7 +226,7 @@ def lora_file(source: str) -> Path:
 # --- the generators -----------------------------------------------------------------------------------------------
 
 
-class Generator(Backend, abc.ABC):
+class Generator(Backend):
     """Base of every avatar generator; subclasses set the class attributes and implement :meth:`_generate`."""
 
     label: ClassVar[str] = ""  # what the UI shows

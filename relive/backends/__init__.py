@@ -17,6 +17,7 @@ heavy: each backend imports its library inside ``__init__``, so ``import relive.
 
 from __future__ import annotations
 
+import abc
 import atexit
 import importlib.util
 import threading
@@ -37,8 +38,9 @@ class Availability(NamedTuple):
         return self.ok
 
 
-class Backend:
-    """Base class of every backend. Subclasses set ``name`` and override :meth:`available`."""
+class Backend(abc.ABC):
+    """Base class of every backend. Subclasses set ``name``, override :meth:`available` and implement their
+    family's abstract call."""
 
     name: ClassVar[str] = ""
 

@@ -14,6 +14,7 @@ in 0..1), largest face first. Backends:
 
 from __future__ import annotations
 
+import abc
 import os
 import threading
 from dataclasses import dataclass
@@ -64,8 +65,9 @@ class FaceDetector(Backend):
         boxes = [clamp_face(face, width, height) for face in found]
         return sorted((f for f in boxes if f.w > 0 and f.h > 0), key=lambda f: (f.area, f.score), reverse=True)
 
+    @abc.abstractmethod
     def _find(self, rgb: np.ndarray) -> list[Face]:
-        raise NotImplementedError
+        """The faces in an RGB uint8 array, in its pixel coordinates (not yet clamped to the frame)."""
 
     def close(self) -> None:
         """Release the native resources (cached sessions are closed by ``FACES.clear()``)."""

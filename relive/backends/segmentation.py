@@ -15,6 +15,7 @@ to 0..255, not a hard 0/255 mask). Backends:
 
 from __future__ import annotations
 
+import abc
 import os
 import threading
 from pathlib import Path
@@ -44,8 +45,9 @@ class Segmenter(Backend):
             mask = self._predict(rgb)
         return mask
 
+    @abc.abstractmethod
     def _predict(self, rgb: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The person mask of an RGB uint8 array: uint8 (H, W), soft, 255 = person."""
 
     def close(self) -> None:
         """Release the native resources (cached sessions are closed by ``SEGMENTERS.clear()``)."""
