@@ -60,25 +60,29 @@ def feet_pixels(frame: tuple[int, int], feet: tuple[float, float] | None) -> tup
     return x * frame[0], y * frame[1]
 
 
-def _scene(background: str | Background | imaging.ImageSource) -> tuple[Background | None, Image.Image]:
-    if isinstance(background, str) and not Path(background).suffix:
-        background = get_background(background)
-    if isinstance(background, Background):
-        return background, imaging.load_image(background.path, "RGB")
-    return None, imaging.load_image(background, "RGB")
-
-
 def default_feet(background: Background, avatar: Image.Image) -> tuple[float, float]:
     """Where the avatar goes in a gallery background: on its floor spot; a bust rises from the bottom edge there."""
     return (background.foot[0], 1.0) if is_bust(avatar) else background.foot
 
 
+def _stage(background: str | Background | imaging.ImageSource, avatar: Image.Image,
+           feet: tuple[float, float] | None) -> tuple[Background | None, Image.Image, tuple[float, float] | None]:
+    """The background's gallery entry (None for an uploaded picture), its picture, and the feet in its pixels:
+    ``feet`` when given, else the gallery's own spot, else None (fuse's standard placement)."""
+    if isinstance(background, str) and not Path(background).suffix:
+        background = get_background(background)
+    info = background if isinstance(background, Background) else None
+    scene = imaging.load_image(info.path if info else background, "RGB")
+    if feet is None and info is not None:
+        feet = default_feet(info, avatar)
+    return info, scene, feet_pixels(scene.size, feet)
+
+
 def preview(background, avatar: Image.Image, *, feet: tuple[float, float] | None = None,
             scale: float | None = None, shadow: bool | None = None) -> Image.Image:
     """The plain copy-paste at that placement, no model: instant feedback while the visitor positions the avatar."""
-    info, scene = _scene(background)
-    feet = feet if feet is not None or info is None else default_feet(info, avatar)
-    placed = compose(scene, avatar, position=feet_pixels(scene.size, feet), scale=scale, shadow=shadow)
+    _, scene, position = _stage(background, avatar, feet)
+    placed = compose(scene, avatar, position=position, scale=scale, shadow=shadow)
     return Image.fromarray(placed.image)
 
 
@@ -86,9 +90,8 @@ def fuse_on(background, avatar: Image.Image, *, feet: tuple[float, float] | None
             shadow: bool | None = None, model=None) -> AlbumPage:
     """``avatar`` fused into one background (slug, :class:`Background` or image); feet default to the
     background's own spot (gallery) or the standard placement (uploads)."""
-    info, scene = _scene(background)
-    feet = feet if feet is not None or info is None else default_feet(info, avatar)
-    fused = fuse(scene, avatar, position=feet_pixels(scene.size, feet), scale=scale, shadow=shadow, model=model)
+    info, scene, position = _stage(background, avatar, feet)
+    fused = fuse(scene, avatar, position=position, scale=scale, shadow=shadow, model=model)
     return AlbumPage(info.slug if info else "my-photo", info.title if info else "My festival photo", fused)
 
 

@@ -450,14 +450,13 @@ def fuse(background: imaging.ImageSource, avatar: imaging.ImageSource, *, positi
     placed = compose(background, avatar, position=position, scale=scale, shadow=shadow)
     if model is None:
         model = load_fusion_model(model_path, device)
-    rows, cols = placed.rows, placed.cols
-    alpha = placed.mask.astype(np.float32) / 255.0
+    rows, cols, mask = placed.rows, placed.cols, placed.mask
+    alpha = mask.astype(np.float32) / 255.0
     fused = placed.image.copy()
     for r0, r1, pixels in fused_strips(model, placed.image, placed.scene, alpha, placed.avatar[..., :3],
                                        (rows.start, cols.start)):
         fused[rows.start + r0:rows.start + r1, cols] = pixels
-    return FusedImage(Image.fromarray(fused), Image.fromarray(placed.image), placed.mask, placed.placement,
-                      placed.notices)
+    return FusedImage(Image.fromarray(fused), Image.fromarray(placed.image), mask, placed.placement, placed.notices)
 
 
 def _load_background(background: imaging.ImageSource, notices: list[str]) -> Image.Image:
