@@ -9,10 +9,7 @@ import pytest
 
 from relive import genres
 from relive.pet.catalog import Catalog
-from relive.testing import ROOT, free_port, launch_app, stop_app
-from relive.testing import wait_for as _wait_for
-
-__all__ = ["ROOT", "free_port", "_wait_for"]  # imported by test modules and bench/app_start.py
+from relive.testing import launch_app, stop_app
 
 
 def random_catalog(rng: np.random.Generator, per_slot=(12, 11, 13), density: float = 0.3, decimals: int | None = 2) -> Catalog:
