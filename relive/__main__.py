@@ -1,5 +1,5 @@
 import sys
 
-from relive.cli import main
+from relive.commands import main
 
 sys.exit(main())

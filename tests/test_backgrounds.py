@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from relive.carousel import scenes
-from relive.carousel.backgrounds import SIZE, Background, get_background, list_backgrounds, render_background
+from relive.carousel.training import scenes
+from relive.carousel.backgrounds import SIZE, Background, get_background, list_backgrounds
+from relive.carousel.training.scenes import render_background
 from relive.errors import CatalogError, UnknownName
 
 
@@ -125,6 +126,6 @@ def test_the_shipped_gallery_is_what_the_render_tool_draws(gallery):
     tool = _render_tool()
     assert [(b.slug, b.title, b.foot) for b in gallery] == [(s, t, (x, y)) for s, t, _, _, x, y in tool.GALLERY]
     slug, _, kind, seed, *_ = tool.GALLERY[0]
-    fresh = np.asarray(render_background(kind, seed).reduce(8), np.float32)  # averaged: no grain, no JPEG blocks
+    fresh = np.asarray(render_background(kind, seed, *SIZE).reduce(8), np.float32)  # averaged: no grain, no JPEG blocks
     with Image.open(get_background(slug).path) as shipped:
         assert np.abs(np.asarray(shipped.reduce(8), np.float32) - fresh).mean() < 1.5  # else re-run the render tool

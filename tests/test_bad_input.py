@@ -2,7 +2,7 @@
 never a crash, and nothing left behind in the output folder. Odd-but-valid images (16-bit, CMYK, palette with
 transparency, LA, EXIF-rotated, multi-picture JPEG, 1×1) are accepted and come out upright and of the right size.
 
-The CLI is driven in-process through ``relive.cli.main`` (the console script's entry point); one test runs the real
+The CLI is driven in-process through ``relive.commands.main`` (the console script's entry point); one test runs the real
 ``python -m relive`` to see its stderr as a terminal would. The web endpoints are tested elsewhere.
 """
 
@@ -21,7 +21,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from relive import genres, imaging
-from relive.cli import main
+from relive.commands import main
 from relive.config import settings
 from relive.errors import InvalidGenres, InvalidImage
 
@@ -559,7 +559,7 @@ def test_a_zip_member_is_streamed_not_inflated_whole(tmp_path):
     """A photo followed by 64 MiB of zeros (64 KiB zipped): only what the image needs is read."""
     import tracemalloc
 
-    from relive.carousel.collage import PhotoRef
+    from relive.carousel.training.collage import PhotoRef
 
     with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         with archive.open("photo.png", "w", force_zip64=True) as member:
@@ -578,7 +578,7 @@ def test_a_zip_member_is_streamed_not_inflated_whole(tmp_path):
 
 @pytest.mark.parametrize("damage", DAMAGED_ZIPS)
 def test_a_damaged_zip_member_is_a_clear_error(tmp_path, damage):
-    from relive.carousel.collage import PhotoRef
+    from relive.carousel.training.collage import PhotoRef
 
     (tmp_path / "photos.zip").write_bytes(damaged_zip(damage))
     with pytest.raises(InvalidImage) as info:

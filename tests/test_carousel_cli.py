@@ -72,6 +72,6 @@ def test_fuse_mistakes_are_one_line(tmp_path, checkpoint):
         assert not (tmp_path / "o.png").exists()
 
 
-def test_train_help_passes_through(tmp_path):
+def test_train_help_lists_its_options(tmp_path):
     run = relive("train", "--help", cwd=tmp_path)
     assert run.returncode == 0 and "--max-minutes" in run.stdout and "--arch" in run.stdout

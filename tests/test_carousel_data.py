@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from relive.carousel import collage, perturb, scenes
-from relive.carousel.dataset import AvatarFusionDataset
+from relive.carousel.training import collage, perturb, scenes
+from relive.carousel.training.dataset import AvatarFusionDataset
 from relive.errors import InvalidInput, UnknownName
 
 skimage_data = pytest.importorskip("skimage.data")

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from relive.carousel import baselines, collage, evaluate, metrics
-from relive.carousel.perturb import lab_stats
+from relive.carousel.training import baselines, collage, evaluate, metrics
+from relive.carousel.training.perturb import lab_stats
 from relive.errors import InvalidInput
 
 # --- metrics ---------------------------------------------------------------------------------------------------------

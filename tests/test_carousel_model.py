@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch.utils.data import Dataset
 
-from relive.carousel.losses import FusionLoss, VGG16Features, ssim_map, gaussian_window
+from relive.carousel.training.losses import FusionLoss, VGG16Features, ssim_map, gaussian_window
 from relive.carousel.model import (
     FusionConfig,
     FusionModel,
@@ -23,7 +23,10 @@ from relive.carousel.model import (
     load_resnet50_weights,
     split_input,
 )
-from relive.carousel.train import TrainConfig, WarmupCosine, build_parser, train
+from relive.carousel.training.config import TrainConfig
+from relive.carousel.training.trainer import WarmupCosine, train
+from relive.commands import build_parser
+from relive.commands.carousel import train_config_from
 from relive.errors import InvalidInput, ModelUnavailable, UnknownName
 
 SMALL_RESNET = dict(arch="resnet50-transformer", base_width=8, d_model=32, n_heads=4, n_layers=1)
@@ -228,10 +231,10 @@ def test_warmup_cosine_schedule():
 
 
 def test_command_line_maps_to_the_train_config():
-    args = build_parser().parse_args(["--data", "d", "--widths", "8,16", "--max-minutes", "1.5", "--threads", "2",
+    args = build_parser().parse_args(["train", "--data", "d", "--widths", "8,16", "--max-minutes", "1.5", "--threads", "2",
                                       "--no-augment", "--arch", "resnet50-transformer", "--photo-fraction", "0.75",
                                       "--bn-momentum", "0.02"])
-    config = TrainConfig(**vars(args))
+    config = train_config_from(args)
     assert config.photo_fraction == 0.75 and config.bn_momentum == 0.02
     assert config.widths == (8, 16) and config.max_minutes == 1.5 and config.threads == 2 and config.augment is False
     assert config.model_config().arch == "resnet50-transformer"
@@ -250,7 +253,7 @@ def _tiny_config(out, **changes) -> TrainConfig:
 
 def test_tiny_training_run_lowers_the_loss_and_resumes_at_the_right_step(tmp_path, caplog):
     train_set, val_set = SyntheticFusionSet(32, seed=1), SyntheticFusionSet(8, seed=2)
-    with caplog.at_level(logging.INFO, logger="relive.carousel.train"):
+    with caplog.at_level(logging.INFO, logger="relive.carousel.training.trainer"):
         first = train(_tiny_config(tmp_path / "run"), train_set, val_set)
     assert "SSIM" in caplog.text  # which structural/perceptual term is used is logged
     assert first.step == 20 and first.start_step == 0
@@ -291,7 +294,7 @@ def _assert_contract(item: dict, size: int) -> None:
 
 
 def test_training_views_keep_the_data_contract():
-    from relive.carousel.train import TrainingView, resize_item
+    from relive.carousel.training.views import TrainingView, resize_item
 
     data = SyntheticFusionSet(6, size=48, seed=4)
     _assert_contract(resize_item(data[0], 24), 24)
@@ -307,7 +310,7 @@ def test_training_views_keep_the_data_contract():
 
 
 def test_softened_items_move_the_avatar_towards_the_truth():
-    from relive.carousel.train import soften_item
+    from relive.carousel.training.views import soften_item
 
     item = SyntheticFusionSet(1, size=32, seed=5)[0]
     x, target, mask = item["input"], item["target"], item["mask"]
@@ -319,7 +322,7 @@ def test_softened_items_move_the_avatar_towards_the_truth():
 
 
 def test_photo_balanced_sampling():
-    from relive.carousel.train import photo_balanced_sampler
+    from relive.carousel.training.views import photo_balanced_sampler
 
     class WithManifest(SyntheticFusionSet):
         rows = [{"source": "scene/stage/1"}] * 18 + [{"source": "skimage:chelsea"}] * 2

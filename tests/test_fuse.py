@@ -200,7 +200,7 @@ def test_fuse_with_the_shipped_checkpoint():
 
 
 def test_the_shipped_checkpoint_beats_copy_paste_on_real_people_it_never_saw():
-    from relive.carousel import baselines, evaluate
+    from relive.carousel.training import baselines, evaluate
 
     pairs = evaluate.heldout_people_pairs(seed=0, variants=3)
     methods = {"copy_paste": baselines.copy_paste, "model": lambda bg, av, m: harmonise(load_fusion_model(), bg, av, m)}

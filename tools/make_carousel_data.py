@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from relive.carousel import collage, perturb
+from relive.carousel.training import collage, perturb
 from relive.errors import ReliveError
 
 
@@ -59,7 +59,7 @@ def dataset_card(args: argparse.Namespace, report: collage.BuildReport, seconds:
         "",
         "## Sources",
         "",
-        (f"- **Rendered festival scenes** (`relive/carousel/scenes.py`, {args.scenes} scenes, kinds in turn: "
+        (f"- **Rendered festival scenes** (`relive/carousel/training/scenes.py`, {args.scenes} scenes, kinds in turn: "
         f"{', '.join(collage_scene_kinds())}), 1–2 people each lit by the scene (ambient, coloured key, rim). "
         f"Scene sources: train {scene_sources.get('train', 0)}, val {scene_sources.get('val', 0)}. Each visible person "
         f"(≥ {collage.MIN_PERSON_FRACTION:.0%} of the frame) is a pair."),
@@ -69,9 +69,9 @@ def dataset_card(args: argparse.Namespace, report: collage.BuildReport, seconds:
         "time, the real person mask MediaPipe segments from the cameraman (`skimage:camera`), scaled/mirrored/placed; "
         "the cameraman photo also gives pairs with its own person. The masked region's real pixels are the target."),
         (f"- **Held out, never used**: {', '.join(collage.HELD_OUT)} (the final check on real people: "
-        "`relive.carousel.evaluate.heldout_people_pairs`)."),
+        "`relive.carousel.training.evaluate.heldout_people_pairs`)."),
         "",
-        "## Perturbation (`relive/carousel/perturb.py`)",
+        "## Perturbation (`relive/carousel/training/perturb.py`)",
         "",
         ("Inside the mask only: Reinhard colour transfer in Lab toward another photo or a small rendered scene "
         f"(strength {perturb.TRANSFER_STRENGTH}, 80 % of draws), then 2–4 of: per-channel monotone tone curve, exposure "
@@ -93,7 +93,7 @@ def dataset_card(args: argparse.Namespace, report: collage.BuildReport, seconds:
 
 
 def collage_scene_kinds() -> list[str]:
-    from relive.carousel import scenes
+    from relive.carousel.training import scenes
 
     return list(scenes.KINDS)
 

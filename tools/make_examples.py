@@ -13,7 +13,7 @@ from PIL import Image
 
 from relive import genres
 from relive.avatar.pipeline import make_avatar
-from relive.carousel.collage import load_bundled
+from relive.carousel.training.collage import load_bundled
 
 OUT = Path(__file__).resolve().parent.parent / "assets" / "examples"
 PORTRAITS = {"astronaut.jpg": "skimage:astronaut", "grace-hopper.jpg": "matplotlib:grace_hopper.jpg"}

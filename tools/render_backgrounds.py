@@ -1,6 +1,6 @@
 """Draw the CAROUSEL's gallery of festival backgrounds into ``assets/backgrounds``.
 
-Every background is a procedural scene (:mod:`relive.carousel.scenes`) with no people in front, drawn from a fixed
+Every background is a procedural scene (:mod:`relive.carousel.training.scenes`) with no people in front, drawn from a fixed
 seed, so the gallery is the same on every machine: ``<slug>.jpg`` (1536×1024, JPEG quality 90), ``backgrounds.csv``
 (``slug,title,kind,seed,foot_x,foot_y``; the feet position is where a standing person goes by default, as fractions
 of the width and height, on the floor) and ``contact_sheet.jpg`` (every background with its feet spot marked).
@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from relive.carousel.backgrounds import COLUMNS, CSV_NAME, SIZE, render_background  # noqa: E402
+from relive.carousel.backgrounds import COLUMNS, CSV_NAME, SIZE  # noqa: E402
+from relive.carousel.training.scenes import render_background  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent / "assets" / "backgrounds"
 

@@ -1,13 +1,13 @@
 """The CAROUSEL's gallery of festival backgrounds: our own procedurally drawn scenes, no downloaded photos.
 
 The images live in ``assets/backgrounds`` (``<slug>.jpg``, 1536×1024) with ``backgrounds.csv`` saying, per
-background, its title, the scene kind and seed it was drawn from (:mod:`relive.carousel.scenes`), and where a standing
-person's feet go by default, as fractions of the width and height. ``tools/render_backgrounds.py`` draws them all again.
+background, its title, the scene kind and seed it was drawn from, and where a standing person's feet go by default,
+as fractions of the width and height. ``tools/render_backgrounds.py`` draws them all again
+(:func:`relive.carousel.training.scenes.render_background`).
 
     for background in list_backgrounds():
         print(background.slug, background.title, background.foot)
     stage = get_background("main-stage")          # UnknownName, listing the slugs, for a slug not in the gallery
-    image = render_background("main_stage", 4)     # the same scene drawn afresh (PIL RGB)
 """
 
 from __future__ import annotations
@@ -110,14 +110,3 @@ def get_background(slug: str, root: str | Path | None = None) -> Background:
             return background
     raise UnknownName("background", slug, [b.slug for b in backgrounds])
 
-
-def render_background(kind: str, seed: int, width: int = SIZE[0], height: int = SIZE[1]):
-    """Draw a gallery background afresh: the scene ``kind`` (see :data:`relive.carousel.scenes.ALL_KINDS`) with no
-    people in front, from ``seed``; the same arguments always give the same image (PIL RGB)."""
-    import numpy as np
-    from PIL import Image
-
-    from relive.carousel import scenes
-
-    scene = scenes.render_scene(kind, width, height, np.random.default_rng(seed), n_people=0)
-    return Image.fromarray(scene.image, "RGB")

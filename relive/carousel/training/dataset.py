@@ -8,7 +8,7 @@ Each item is a dict of float32 tensors in [0, 1]:
 
 Training split (``split="train"``): paired geometric augmentation (horizontal flip, scale 0.8–1.25) applied to all
 panels alike, a random crop that always contains part of the person, and — with ``reperturb`` — a fresh avatar made
-from the ground truth's own pixels inside the mask (:func:`relive.carousel.perturb.perturb`), so every epoch can see
+from the ground truth's own pixels inside the mask (:func:`relive.carousel.training.perturb.perturb`), so every epoch can see
 new appearance changes. Validation split: no augmentation, a deterministic crop centred on the person, the stored
 avatar. Items are deterministic per (seed, index, epoch); ``set_epoch`` moves to new draws (optional).
 
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from relive.carousel import perturb as perturbation
-from relive.carousel.collage import Pair, load_collage, read_manifest
+from relive.carousel.training import perturb as perturbation
+from relive.carousel.training.collage import Pair, load_collage, read_manifest
 from relive.errors import InvalidInput
 
 try:  # a Dataset subclass when torch is there; the class still imports (and documents itself) without it

@@ -1104,3 +1104,10 @@ def render_scene(kind: str, width: int, height: int, rng: np.random.Generator, n
     canvas = np.ascontiguousarray(canvas, np.float32)
     people = add_people(canvas, rng, light, n_people) if n_people else []
     return Scene(kind, finish(canvas, rng), people)
+
+
+def render_background(kind: str, seed: int, width: int, height: int) -> Image.Image:
+    """Draw a gallery background afresh: the scene ``kind`` (see :data:`ALL_KINDS`) with no people in front, from
+    ``seed``; the same arguments always give the same image (PIL RGB)."""
+    scene = render_scene(kind, width, height, np.random.default_rng(seed), n_people=0)
+    return Image.fromarray(scene.image, "RGB")

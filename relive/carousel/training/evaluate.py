@@ -1,10 +1,10 @@
 """Evaluation of harmonisation methods: PSNR, SSIM, MSE and fMSE averaged over a split (or any list of pairs).
 
 A method is any callable ``method(bg, avatar, mask) -> out`` (float32 H×W×3 in [0, 1], mask H×W in {0, 1}): the
-baselines in :mod:`relive.carousel.baselines`, or the trained model's ``harmonise``. Outputs are clipped to [0, 1]
-before scoring. Metric scales are documented in :mod:`relive.carousel.metrics` (MSE and fMSE on 0–255).
+baselines in :mod:`relive.carousel.training.baselines`, or the trained model's ``harmonise``. Outputs are clipped to [0, 1]
+before scoring. Metric scales are documented in :mod:`relive.carousel.training.metrics` (MSE and fMSE on 0–255).
 
-    from relive.carousel import baselines, evaluate
+    from relive.carousel.training import baselines, evaluate
     results = evaluate.evaluate("data/carousel", {**baselines.BASELINES, "model": harmonise}, split="val")
     evaluate.write_report(results, "artifacts/eval")        # evaluation.md + evaluation.json
     held = evaluate.evaluate_pairs(evaluate.heldout_people_pairs(seed=0), methods, name="held-out people")
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from relive.carousel import collage, metrics
-from relive.carousel import perturb as perturbation
+from relive.carousel.training import collage, metrics
+from relive.carousel.training import perturb as perturbation
 from relive.errors import InvalidInput
 
 Method = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -55,7 +55,7 @@ def evaluate_pairs(examples: Iterable[Example], methods: dict[str, Method], *, n
     from tqdm import tqdm
 
     if not methods:
-        raise InvalidInput("no methods to evaluate; pass e.g. relive.carousel.baselines.BASELINES")
+        raise InvalidInput("no methods to evaluate; pass e.g. relive.carousel.training.baselines.BASELINES")
     sums = {m: dict.fromkeys(METRICS, 0.0) for m in methods}
     psnrs: dict[str, list[float]] = {m: [] for m in methods}
     seconds = dict.fromkeys(methods, 0.0)

@@ -1,7 +1,7 @@
 """Train a fusion model: one script for one CPU, one GPU, or many GPUs and nodes (HF Accelerate).
 
-    python -m relive.carousel.train --data data/carousel --out runs/compact --max-minutes 50
-    accelerate launch -m relive.carousel.train --data data/carousel --out runs/r50 --arch resnet50-transformer
+    relive train --data data/carousel --out runs/compact --max-minutes 50
+    accelerate launch -m relive train --data data/carousel --out runs/r50 --arch resnet50-transformer
 
 AdamW with a warm-up + cosine learning-rate schedule, fp16 autocast on CUDA (fp32 elsewhere). Every
 ``--save-every`` steps a ``checkpoint-<step>/`` folder (and a copy in ``last/``) holds the model config and
@@ -15,25 +15,21 @@ measured speed, and the run stops at the budget whatever happens.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
 import os
 import random
 import shutil
-import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, IterableDataset
+from torch.utils.data import Dataset
 
-from relive.carousel.losses import FusionLoss
 from relive.carousel.model import (
-    FusionConfig,
     FusionModel,
     build_model,
     composite,
@@ -42,91 +38,16 @@ from relive.carousel.model import (
     read_config,
     split_input,
 )
+from relive.carousel.training.config import TrainConfig, TrainResult
+from relive.carousel.training.losses import FusionLoss
+from relive.carousel.training.views import TrainingView, fixed_validation_batches, make_datasets, make_loader
 from relive.errors import InvalidInput
 
-log = logging.getLogger("relive.carousel.train")
+log = logging.getLogger("relive.carousel.training.trainer")
 
 STATE_NAME = "training_state.pt"
 TRAIN_CONFIG_NAME = "train_config.json"
 CALIBRATION_STEPS = 30  # steps timed before a --max-minutes run plans its length
-
-
-@dataclass
-class TrainConfig:
-    """Every knob of a training run; ``main`` maps one command-line flag to each field."""
-
-    data: str | None = "data/carousel"
-    out: str = "runs/carousel"
-    # model (ignored on --resume: the checkpoint's own config wins)
-    arch: str = "compact"
-    work_size: int | None = None
-    widths: tuple[int, ...] | None = None
-    base_width: int | None = None
-    d_model: int | None = None
-    n_layers: int | None = None
-    resnet_weights: str | None = None  # torchvision-format ResNet-50 state dict to start the encoder from
-    init_from: str | None = None  # a model folder whose weights (and config) a new run starts from: fine-tuning
-    # data
-    crop: int = 256
-    # Bring every crop down to this size (area average) before the model: big crops show as much of the scene
-    # as a whole picture does at inference, while the loss runs at a cheap resolution. None: crops as they are.
-    train_size: int | None = None
-    # Shares of training items shown as a close-up around the person / retoned as a whole (see TrainingView).
-    zoom: float = 0.0
-    tone: float = 0.0
-    soften: float = 0.0
-    # Probability of drawing a photo-derived pair (manifest source not "scene/…"); None: the data's own mix.
-    photo_fraction: float | None = None
-    augment: bool = True
-    reperturb: bool = True
-    batch_size: int = 8
-    num_workers: int = 1
-    # optimisation
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    warmup_steps: int = 200
-    min_lr_ratio: float = 0.02
-    grad_clip: float = 1.0
-    # BatchNorm running statistics follow the last ~1/momentum batches; torch's 0.1 lets the few final (mixed
-    # photo/scene) batches decide how the shipped model behaves, a smaller value averages over many.
-    bn_momentum: float = 0.1
-    max_steps: int = 100_000
-    max_minutes: float | None = None
-    # loss
-    lambda_p: float = 0.2
-    lambda_m: float = 2.0
-    vgg_weights: str | None = None
-    # bookkeeping
-    val_every: int = 250
-    val_images: int = 48
-    save_every: int = 500
-    keep_checkpoints: int = 2
-    samples: int = 4
-    log_every: int = 10
-    seed: int = 0
-    threads: int | None = None
-    resume: str | None = None  # "auto" (= <out>/last when it exists) or a checkpoint folder
-    mixed_precision: str = "auto"  # auto → fp16 on CUDA, none elsewhere; or "no", "fp16", "bf16"
-    progress: bool = True
-
-    def model_config(self) -> FusionConfig:
-        overrides = {k: getattr(self, k) for k in ("work_size", "widths", "base_width", "d_model", "n_layers")
-                     if getattr(self, k) is not None}
-        return FusionConfig(arch=self.arch, **overrides)
-
-
-@dataclass
-class TrainResult:
-    out_dir: Path
-    start_step: int
-    step: int
-    planned_steps: int
-    best_fmse: float
-    best_step: int
-    copy_paste_fmse: float | None
-    elapsed_s: float
-    stopped_because: str
-    history: list[dict] = field(default_factory=list)
 
 
 class WarmupCosine:
@@ -143,12 +64,12 @@ class WarmupCosine:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Validation: the project's metrics (relive.carousel.metrics: MSE/fMSE on the 0–255 scale, PSNR), per image
+# Validation: the project's metrics (relive.carousel.training.metrics: MSE/fMSE on the 0–255 scale, PSNR), per image
 
 
 def image_metrics(output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> list[dict[str, float]]:
-    """MSE, fMSE and PSNR of every image of a batch, as :mod:`relive.carousel.metrics` defines them."""
-    from relive.carousel import metrics
+    """MSE, fMSE and PSNR of every image of a batch, as :mod:`relive.carousel.training.metrics` defines them."""
+    from relive.carousel.training import metrics
 
     scores = []
     for out, gt, m in zip(output.float().cpu().numpy(), target.float().cpu().numpy(), mask.float().cpu().numpy()):
@@ -241,184 +162,6 @@ def resume_directory(config: TrainConfig) -> Path | None:
 def default_threads() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, cores)
-
-
-def make_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
-    from relive.carousel.dataset import AvatarFusionDataset
-
-    if not config.data:
-        raise InvalidInput("no training data given; pass --data DIR (a folder made by `relive collage`)")
-    train_set = AvatarFusionDataset(config.data, split="train", crop=config.crop, seed=config.seed,
-                                    augment=config.augment, reperturb=config.reperturb)
-    val_set = AvatarFusionDataset(config.data, split="val", crop=config.crop, seed=config.seed,
-                                  augment=False, reperturb=False)
-    return train_set, val_set
-
-
-class TrainingView(Dataset):
-    """Items of ``dataset`` (dict contract) as the model trains on them, made in the loader workers.
-
-    - brought down to ``size``×``size``: the colour transform the compact model predicts does not depend on the
-      resolution it is applied at, so it learns from big crops shown small, as it sees whole pictures later;
-    - ``zoom``: that share of items is cropped close around the person first, who then fills most of the frame
-      and may be cut by its edges — the portrait/close-up regime of real photos and of `fuse` (60 % of the
-      height), rare in the collages (median 7–10 % of the frame);
-    - ``tone``: that share gets one random gamma + contrast applied to the whole pair (scene, avatar and target
-      alike): it widens the range of true appearances (the collages' people are low-contrast, median std 36–50
-      on 0–255, real portraits ~90), so the model learns to trust the picture rather than a narrow prior;
-    - ``soften``: that share gets its perturbation weakened, down to none: the collages keep only clearly
-      perturbed pairs, and a model that never saw an avatar that already fits "corrects" good composites too.
-    """
-
-    def __init__(self, dataset: Dataset, size: int, zoom: float = 0.0, tone: float = 0.0, soften: float = 0.0,
-                 seed: int = 0):
-        self.dataset, self.size, self.zoom, self.tone, self.soften = dataset, size, zoom, tone, soften
-        self.seed = seed
-        self.epoch = 0
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-        if hasattr(self.dataset, "set_epoch"):
-            self.dataset.set_epoch(epoch)
-
-    def __getitem__(self, index: int) -> dict:
-        item = self.dataset[index]
-        rng = np.random.default_rng([self.seed, index, self.epoch, 7])
-        if self.zoom and rng.random() < self.zoom:
-            item = crop_item(item, *close_up_window(item["mask"][0], rng))
-        item = resize_item(item, self.size)
-        if self.tone and rng.random() < self.tone:
-            item = retone_item(item, rng)
-        if self.soften and rng.random() < self.soften:
-            item = soften_item(item, strength=rng.uniform(-0.25, 1.0))
-        return item
-
-
-def close_up_window(mask: torch.Tensor, rng: np.random.Generator) -> tuple[int, int, int]:
-    """(top, left, side) of a square window 1.0–1.5× the person's size around them (the whole crop if no person)."""
-    height, width = mask.shape
-    rows, cols = torch.nonzero(mask.sum(1)).flatten(), torch.nonzero(mask.sum(0)).flatten()
-    if rows.numel() == 0:
-        return 0, 0, min(height, width)
-    box_h, box_w = int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
-    side = int(np.clip(max(box_h, box_w) * rng.uniform(1.0, 1.5), 32, min(height, width)))
-    cy = (int(rows[0]) + int(rows[-1])) / 2 + rng.uniform(-0.15, 0.15) * side
-    cx = (int(cols[0]) + int(cols[-1])) / 2 + rng.uniform(-0.15, 0.15) * side
-    top = int(np.clip(round(cy - side / 2), 0, height - side))
-    left = int(np.clip(round(cx - side / 2), 0, width - side))
-    return top, left, side
-
-
-def crop_item(item: dict, top: int, left: int, side: int) -> dict:
-    window = (..., slice(top, top + side), slice(left, left + side))
-    return {**item, **{k: item[k][window].contiguous() for k in ("input", "target", "mask")}}
-
-
-def resize_item(item: dict, size: int) -> dict:
-    """Resize one item (area when shrinking, bilinear when enlarging), keeping the contract: binary mask, avatar
-    black outside it, background equal to the target outside it. The avatar is resized over the background, not
-    over black, so its edge pixels keep their colour."""
-    import torch.nn.functional as F
-
-    x, target, mask = item["input"], item["target"], item["mask"]
-    if tuple(x.shape[-2:]) == (size, size):
-        return item
-    bg, avatar = x[0:3], x[3:6]
-    stack = torch.cat([bg, avatar * mask + bg * (1 - mask), target, mask])[None]
-    shrinking = x.shape[-1] > size
-    small = F.interpolate(stack, size=(size, size), mode="area" if shrinking else "bilinear",
-                          align_corners=None if shrinking else False)[0]
-    small_mask = (small[9:10] > 0.5).float()
-    small_target = small[6:9].clamp(0, 1)
-    small_bg = small[0:3].clamp(0, 1) * small_mask + small_target * (1 - small_mask)
-    return {**item, "input": torch.cat([small_bg, small[3:6].clamp(0, 1) * small_mask, small_mask]),
-            "target": small_target, "mask": small_mask}
-
-
-def retone_item(item: dict, rng: np.random.Generator) -> dict:
-    """One random gamma (0.8–1.25) then contrast (0.8–1.7 around the picture's mean) for the whole pair."""
-    gamma = float(np.exp(rng.uniform(np.log(0.8), np.log(1.25))))
-    contrast = float(np.exp(rng.uniform(np.log(0.8), np.log(1.7))))
-    x, target, mask = item["input"], item["target"], item["mask"]
-    pivot = float(target.pow(gamma).mean())
-
-    def tone(image: torch.Tensor) -> torch.Tensor:
-        return ((image.clamp(0, 1).pow(gamma) - pivot) * contrast + pivot).clamp(0, 1)
-
-    return {**item, "input": torch.cat([tone(x[0:3]), tone(x[3:6]) * mask, mask]), "target": tone(target)}
-
-
-def soften_item(item: dict, strength: float) -> dict:
-    """The avatar moved towards the truth: ``strength`` 1 keeps the perturbation, 0 or less removes it."""
-    x, target, mask = item["input"], item["target"], item["mask"]
-    keep = min(max(strength, 0.0), 1.0)
-    avatar = (x[3:6] * keep + target * (1 - keep)) * mask
-    return {**item, "input": torch.cat([x[0:3], avatar, mask])}
-
-
-def _seed_worker(worker_id: int) -> None:
-    seed = torch.initial_seed() % 2**32
-    np.random.seed(seed)
-    random.seed(seed)
-
-
-def source_kinds(dataset: Dataset) -> list[str] | None:
-    """"scene" (rendered festival scene) or "photo" (everything else) per item, from the manifest's ``source``
-    column; None for a dataset without manifest rows."""
-    while isinstance(dataset, TrainingView):
-        dataset = dataset.dataset
-    rows = getattr(dataset, "rows", None)
-    if not rows or "source" not in rows[0]:
-        return None
-    return ["scene" if str(row["source"]).startswith("scene/") else "photo" for row in rows]
-
-
-def photo_balanced_sampler(dataset: Dataset, fraction: float, generator: torch.Generator):
-    """Draw photo-derived items with probability ``fraction`` (with replacement, one epoch = len(dataset)).
-
-    Rendered scenes are most of the data but light people in ways real photos do not; trained on the natural
-    mix, the model learns that prior and darkens real people. Seeing photos as often as scenes fixes that.
-    """
-    from torch.utils.data import WeightedRandomSampler
-
-    kinds = source_kinds(dataset)
-    if kinds is None:
-        raise InvalidInput("--photo-fraction needs a dataset with manifest rows (a `relive collage` folder)")
-    photos = sum(kind == "photo" for kind in kinds)
-    if not 0 < photos < len(kinds) or not 0 < fraction < 1:
-        raise InvalidInput(f"--photo-fraction {fraction} needs 0 < fraction < 1 and both photo and scene pairs "
-                           f"(found {photos} photo pairs of {len(kinds)})")
-    weights = [fraction / photos if kind == "photo" else (1 - fraction) / (len(kinds) - photos) for kind in kinds]
-    return WeightedRandomSampler(weights, num_samples=len(kinds), replacement=True, generator=generator)
-
-
-def make_loader(dataset: Dataset, config: TrainConfig, cuda: bool) -> DataLoader:
-    iterable = isinstance(dataset, IterableDataset)
-    generator = torch.Generator().manual_seed(config.seed)
-    sampler = None if config.photo_fraction is None else photo_balanced_sampler(dataset, config.photo_fraction,
-                                                                                  generator)
-    return DataLoader(dataset, batch_size=config.batch_size, shuffle=not iterable and sampler is None,
-                      sampler=sampler, drop_last=not iterable, num_workers=config.num_workers,
-                      persistent_workers=False, pin_memory=cuda, worker_init_fn=_seed_worker, generator=generator)
-
-
-def fixed_validation_batches(val_set: Dataset, config: TrainConfig) -> list[dict]:
-    """The first ``val_images`` validation samples, loaded once: every validation scores the same pictures."""
-    count = min(config.val_images, len(val_set)) if hasattr(val_set, "__len__") else config.val_images
-    loader = DataLoader(val_set, batch_size=config.batch_size, shuffle=False, num_workers=0)
-    batches, seen = [], 0
-    for batch in loader:
-        take = min(count - seen, batch["input"].shape[0])
-        batches.append({k: batch[k][:take] for k in ("input", "target", "mask")})
-        seen += take
-        if seen >= count:
-            break
-    if not batches:
-        raise InvalidInput("the validation split is empty; build the data with a validation split")
-    return batches
 
 
 def _mixed_precision(config: TrainConfig) -> str:
@@ -717,70 +460,3 @@ def plot_curves(log_file: Path, out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out, dpi=90)
     plt.close(fig)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Command line
-
-
-def _int_tuple(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="relive train", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    defaults = TrainConfig()
-    helps = {
-        "data": "folder made by `relive collage` (collages/ + manifest.csv)",
-        "out": "run folder: checkpoints, best/, last/, samples/, log.jsonl, curves.png",
-        "arch": "compact (CPU-friendly, shipped) or resnet50-transformer (the brief's architecture)",
-        "widths": "compact encoder widths, e.g. 24,48,96,192",
-        "resnet_weights": "torchvision-format ResNet-50 .pth to start the resnet50-transformer encoder from",
-        "init_from": "model folder to fine-tune: its weights and config, with a new optimizer and schedule",
-        "max_minutes": "wall-clock budget; the cosine schedule is fitted to it",
-        "vgg_weights": "torchvision-format VGG16 .pth for the perceptual term (else 1 − SSIM is used)",
-        "resume": "'auto' (= <out>/last if present) or a checkpoint folder",
-        "threads": "torch CPU threads (default: all cores; 1 is faster on a busy machine)",
-        "photo_fraction": "probability of drawing a photo-derived pair instead of a rendered scene (e.g. 0.5)",
-        "zoom": "share of training items cropped close around the person (needs --train-size)",
-        "tone": "share of training items given one random gamma/contrast as a whole (needs --train-size)",
-        "soften": "share of training items whose perturbation is weakened, a fifth of them to none (needs --train-size)",
-        "train_size": "downscale each crop to this size before the model (e.g. --crop 512 --train-size 256)",
-        "mixed_precision": "auto = fp16 on CUDA, none on CPU; or no/fp16/bf16",
-    }
-    for f in fields(TrainConfig):
-        flag = "--" + f.name.replace("_", "-")
-        default = getattr(defaults, f.name)
-        if isinstance(default, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=helps.get(f.name, ""))
-        elif f.name == "widths":
-            parser.add_argument(flag, type=_int_tuple, default=None, help=helps.get(f.name, ""))
-        else:
-            kind = int if f.type.startswith("int") else float if f.type.startswith("float") else str
-            parser.add_argument(flag, type=kind, default=default, help=helps.get(f.name, ""),
-                                choices=["compact", "resnet50-transformer"] if f.name == "arch" else None)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    from relive.errors import ReliveError
-
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    try:
-        result = train(TrainConfig(**vars(args)))
-    except ReliveError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(json.dumps({"out": str(result.out_dir), "steps": result.step, "best_fmse": round(result.best_fmse, 2),
-                      "best_step": result.best_step, "copy_paste_fmse": result.copy_paste_fmse,
-                      "minutes": round(result.elapsed_s / 60, 1), "stopped_because": result.stopped_because}))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,7 +10,7 @@ from relive.errors import InvalidInput
 
 
 def _collage(args: argparse.Namespace) -> None:
-    from relive.carousel.collage import build_collages
+    from relive.carousel.training.collage import build_collages
 
     report = build_collages(args.sources, args.out, backend=args.backend, workers=args.workers, seed=args.seed,
                             val_fraction=args.val_fraction, min_person_fraction=args.min_person,
@@ -20,17 +20,77 @@ def _collage(args: argparse.Namespace) -> None:
         raise InvalidInput("no usable person was found in those photos; give photos with a whole person in view")
 
 
-def _train(args: argparse.Namespace) -> None:
-    from relive.carousel.train import main
+def train_config_from(args: argparse.Namespace):
+    """The :class:`~relive.carousel.training.config.TrainConfig` that ``relive train``'s flags describe."""
+    from dataclasses import fields
 
-    code = main(args.options)
-    if code:
-        raise SystemExit(code)
+    from relive.carousel.training.config import TrainConfig
+
+    return TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+
+
+def _train(args: argparse.Namespace) -> None:
+    import json
+    import logging
+
+    from relive.carousel.training.trainer import train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    result = train(train_config_from(args))
+    print(json.dumps({"out": str(result.out_dir), "steps": result.step, "best_fmse": round(result.best_fmse, 2),
+                      "best_step": result.best_step, "copy_paste_fmse": result.copy_paste_fmse,
+                      "minutes": round(result.elapsed_s / 60, 1), "stopped_because": result.stopped_because}))
+
+
+TRAIN_HELP = {
+    "data": "folder made by `relive collage` (collages/ + manifest.csv)",
+    "out": "run folder: checkpoints, best/, last/, samples/, log.jsonl, curves.png",
+    "arch": "compact (CPU-friendly, shipped) or resnet50-transformer (the brief's architecture)",
+    "widths": "compact encoder widths, e.g. 24,48,96,192",
+    "resnet_weights": "torchvision-format ResNet-50 .pth to start the resnet50-transformer encoder from",
+    "init_from": "model folder to fine-tune: its weights and config, with a new optimizer and schedule",
+    "max_minutes": "wall-clock budget; the cosine schedule is fitted to it",
+    "vgg_weights": "torchvision-format VGG16 .pth for the perceptual term (else 1 − SSIM is used)",
+    "resume": "'auto' (= <out>/last if present) or a checkpoint folder",
+    "threads": "torch CPU threads (default: all cores; 1 is faster on a busy machine)",
+    "photo_fraction": "probability of drawing a photo-derived pair instead of a rendered scene (e.g. 0.5)",
+    "zoom": "share of training items cropped close around the person (needs --train-size)",
+    "tone": "share of training items given one random gamma/contrast as a whole (needs --train-size)",
+    "soften": "share of training items whose perturbation is weakened, a fifth of them to none (needs --train-size)",
+    "train_size": "downscale each crop to this size before the model (e.g. --crop 512 --train-size 256)",
+    "mixed_precision": "auto = fp16 on CUDA, none on CPU; or no/fp16/bf16",
+}
+
+
+def _int_tuple(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per :class:`~relive.carousel.training.config.TrainConfig` field, its default shown."""
+    from dataclasses import fields
+
+    from relive.carousel.training.config import TrainConfig
+
+    defaults = TrainConfig()
+    for f in fields(TrainConfig):
+        flag, default, text = "--" + f.name.replace("_", "-"), getattr(defaults, f.name), TRAIN_HELP.get(f.name, "")
+        if isinstance(default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=text)
+        elif f.name == "widths":
+            parser.add_argument(flag, type=_int_tuple, default=None, help=text)
+        else:
+            kind = int if f.type.startswith("int") else float if f.type.startswith("float") else str
+            parser.add_argument(flag, type=kind, default=default, help=text,
+                                choices=["compact", "resnet50-transformer"] if f.name == "arch" else None)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    from relive.carousel.baselines import BASELINES
-    from relive.carousel.evaluate import evaluate, evaluate_pairs, heldout_people_pairs, markdown_table, write_report
+    from relive.carousel.training.baselines import BASELINES
+    from relive.carousel.training.evaluate import evaluate, evaluate_pairs, heldout_people_pairs, markdown_table, write_report
     from relive.carousel.fuse import harmonise, load_fusion_model
 
     if args.data is None and not args.heldout:
@@ -74,8 +134,11 @@ def register(sub) -> None:
     collage.add_argument("--quiet", action="store_true", help="no progress bar")
     collage.set_defaults(run=_collage)
 
-    train = sub.add_parser("train", add_help=False, help="train the fusion model (`relive train --help` lists options)")
-    train.set_defaults(run=_train, passthrough=True)  # every option goes to relive.carousel.train's own parser
+    train = sub.add_parser("train", help="train the fusion model (one CPU, a GPU, or `accelerate launch -m relive train`)",
+                           description="Train (or resume) the CAROUSEL fusion model; see relive.carousel.training.trainer.",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    add_train_arguments(train)
+    train.set_defaults(run=_train)
 
     evaluate = sub.add_parser("evaluate", help="PSNR/SSIM/MSE/fMSE of the model and the baselines")
     evaluate.add_argument("data", type=Path, nargs="?", help="data folder made by `relive collage`")

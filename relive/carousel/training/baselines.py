@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from relive.carousel.perturb import lab_stats, match_lab_stats
+from relive.carousel.training.perturb import lab_stats, match_lab_stats
 from relive.errors import InvalidImage
 
 Method = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from relive.cli import add_taste_arguments, taste_from
+from relive.commands import add_taste_arguments, taste_from
 
 
 def _avatar(args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from relive.cli import add_taste_arguments, taste_from
+from relive.commands import add_taste_arguments, taste_from
 
 
 def _pet(args: argparse.Namespace) -> None:

@@ -1,7 +1,11 @@
-"""``relive …``: one subcommand per job, each a thin shell over a library call.
+"""``relive …``: the command-line layer, one subcommand per job, each a thin shell over a library call.
 
-Each part of relive adds its own subcommands (``<package>.commands.register``); importing them is cheap, the
-heavy imports happen inside the handlers. Errors a user can fix print as one line on stderr
+- ``pet``      ``relive pet``, ``relive pet-batch``, ``relive users``;
+- ``avatar``   ``relive avatar``, ``relive avatar train-lora``;
+- ``carousel`` ``relive collage``, ``relive train``, ``relive evaluate``, ``relive fuse``.
+
+Each module has a ``register(subparsers)``; importing them is cheap, the heavy imports happen inside the handlers.
+Nothing in the library imports this layer. Errors a user can fix print as one line on stderr
 (``relive: error: …``) with exit status 2.
 """
 
@@ -15,7 +19,7 @@ from relive.errors import ReliveError
 
 
 # Modules with a ``register(subparsers)`` function, in the order ``relive --help`` lists them.
-COMMAND_MODULES = ("relive.pet.commands", "relive.avatar.commands", "relive.carousel.commands")
+COMMAND_MODULES = ("relive.commands.pet", "relive.commands.avatar", "relive.commands.carousel")
 # Two-word commands argparse cannot express beside a positional argument: `relive avatar train-lora …`.
 ALIASES = {("avatar", "train-lora"): "avatar-train-lora"}
 
@@ -59,10 +63,7 @@ def _expand_aliases(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(_expand_aliases(sys.argv[1:] if argv is None else list(argv)))
-    if extra and not getattr(args, "passthrough", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.options = extra  # a passthrough command (relive train) hands its options to its own parser
+    args = parser.parse_args(_expand_aliases(sys.argv[1:] if argv is None else list(argv)))
     try:
         args.run(args)
     except ReliveError as err:

@@ -5,9 +5,9 @@ Two kinds of sources feed one writer:
 - **photos** (:func:`build_collages`, the library behind ``relive collage SRC… --out DIR``): folders and ``.zip``
   archives are walked, every person is segmented (segmentation registry, ``mediapipe`` by default), tiny or cut-off
   persons are skipped, the background is inpainted (OpenCV Telea on a slightly dilated mask) and the person's
-  appearance is perturbed (:mod:`relive.carousel.perturb`);
+  appearance is perturbed (:mod:`relive.carousel.training.perturb`);
 - **synthetic** (:func:`build_synthetic`, used by ``tools/make_carousel_data.py``): festival scenes rendered with
-  lit people (:mod:`relive.carousel.scenes`), and photos bundled with installed packages under person-shaped masks.
+  lit people (:mod:`relive.carousel.training.scenes`), and photos bundled with installed packages under person-shaped masks.
 
 Layout of an output folder::
 
@@ -39,7 +39,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from relive import imaging
-from relive.carousel import perturb as perturbation
+from relive.carousel.training import perturb as perturbation
 from relive.errors import InvalidImage, InvalidInput, ReliveError
 
 MANIFEST_COLUMNS = ("id", "source", "person", "x", "y", "w", "h", "split")
@@ -351,7 +351,7 @@ def _photo_job(job: Job, settings: Settings):
 
 def reference_scene(rng: np.random.Generator) -> np.ndarray:
     """A photo whose colours the avatar may take on: a small festival scene of a random kind (cheap, varied light)."""
-    from relive.carousel import scenes
+    from relive.carousel.training import scenes
 
     kind = list(scenes.KINDS)[rng.integers(len(scenes.KINDS))]
     return scenes.render_scene(kind, 96, 64, rng, n_people=0).image
@@ -654,7 +654,7 @@ def random_crop(rgb: np.ndarray, rng: np.random.Generator, min_area: float = 0.4
 @register_maker("bundled")
 def _bundled_job(job: Job, settings: Settings):
     """A bundled photo, cropped at random, with a person-shaped mask: the region's true pixels are the target."""
-    from relive.carousel import scenes
+    from relive.carousel.training import scenes
 
     rng = rng_for(settings.seed, job.key)
     name = job.spec["name"]
@@ -689,7 +689,7 @@ def _bundled_reference(exclude: str, rng: np.random.Generator) -> np.ndarray:
 @register_maker("scene")
 def _scene_job(job: Job, settings: Settings):
     """A rendered festival scene; each of its lit people that stays visible enough becomes a pair."""
-    from relive.carousel import scenes
+    from relive.carousel.training import scenes
 
     rng = rng_for(settings.seed, job.key)
     spec = job.spec
@@ -709,7 +709,7 @@ def synthetic_jobs(n_scenes: int, photo_variants: int, seed: int, max_side: int 
                    photos: Iterable[str] = BUNDLED_PHOTOS) -> list[Job]:
     """The job list of a synthetic build: ``n_scenes`` scenes (kinds in turn; size, aspect and 1–2 people drawn
     from the seed) and ``photo_variants`` masked crops of each bundled photo."""
-    from relive.carousel import scenes
+    from relive.carousel.training import scenes
 
     held = sorted(set(photos) & set(HELD_OUT))
     if held:
