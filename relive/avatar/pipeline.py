@@ -16,7 +16,6 @@ from PIL import Image
 from relive import genres, imaging
 from relive.avatar import attributes as attrs
 from relive.avatar.prompt import DEFAULT_STYLE, Prompt, build_prompt
-from relive.avatar.stylize import face_in_crop
 
 AVATAR_SIZE = 1024
 MIN_PHOTO_SIDE = 64  # below this there is no face to work with
@@ -86,6 +85,8 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
         alpha, nobody = _person_alpha(art)  # diffusion redraws the picture: find the person in the result
         clock.lap("background removal")
     else:
+        from relive.avatar.stylize import face_in_crop  # OpenCV: imported on first use, not at app start
+
         # A filter keeps the photo's geometry, and segmenters are trained on photos: cut the photo out first and
         # let the filter spend its colours on the person and keep the face's own skin tones.
         alpha, nobody = _person_alpha(crop)

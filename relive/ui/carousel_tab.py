@@ -8,7 +8,7 @@ from PIL import Image
 from relive import imaging
 from relive.carousel import album
 from relive.carousel.backgrounds import list_backgrounds
-from relive.carousel.fuse import DEFAULT_SCALE, is_bust, load_fusion_model
+from relive.carousel.fuse import DEFAULT_SCALE, check_fusion_model, is_bust, load_fusion_model
 from relive.ui import downloads, i18n, souvenirs
 from relive.errors import ModelUnavailable
 from relive.ui.common import EXAMPLE_AVATAR, example, friendly, log, on_gpu, show_examples
@@ -119,9 +119,9 @@ def show_qr(kiosk: bool, request: gr.Request):
 
 
 def model_problem() -> str:
-    """'' when the fusion model loads (it is then warm for the first visitor), else what is wrong and the fix."""
+    """'' when the fusion checkpoint is there (the server loads it once it answers), else what is wrong and the fix."""
     try:
-        load_fusion_model()
+        check_fusion_model()
     except ModelUnavailable as err:
         log.warning("Carousel: the fusion model is unavailable: %s", err)
         return str(err)

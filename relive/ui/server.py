@@ -20,7 +20,9 @@ import gradio as gr
 from fastapi import FastAPI
 
 from relive import retention
+from relive.carousel.fuse import load_fusion_model
 from relive.config import settings
+from relive.errors import ModelUnavailable
 from relive.ui import souvenirs
 
 log = logging.getLogger("relive.ui")
@@ -53,9 +55,18 @@ class HideApi:
         return path.rstrip("/") in API_PATHS or path.startswith(API_PREFIXES)
 
 
+def _warm_up() -> None:
+    """Load the fusion model (and torch with it) once the server answers, so that start-up stays fast and the first
+    visitor does not wait for it; a missing model was already reported when the app was built."""
+    with contextlib.suppress(ModelUnavailable):
+        load_fusion_model()
+
+
 @contextlib.asynccontextmanager
-async def _sweeping(app: FastAPI):
-    """While the server runs, delete expired scratch folders every so often (links already stop at expiry)."""
+async def _background_tasks(app: FastAPI):
+    """While the server runs, delete expired scratch folders every so often (links already stop at expiry); warm the
+    fusion model up once at start."""
+    warm = asyncio.create_task(asyncio.to_thread(_warm_up))
     period = max(5.0, min(60.0, settings().retention_s / 2))
 
     async def sweep_forever():
@@ -71,13 +82,14 @@ async def _sweeping(app: FastAPI):
         yield
     finally:
         task.cancel()
+        warm.cancel()
 
 
 def build_app(demo: gr.Blocks) -> FastAPI:
     """relive's routes, then the Gradio app mounted at ``/`` (it answers everything else)."""
     from relive.ui import launch_kwargs
 
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_sweeping)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_background_tasks)
     app.include_router(souvenirs.router)
     if settings().kiosk:
         app.add_middleware(HideApi)
