@@ -11,7 +11,7 @@ from relive.avatar import attributes as attrs
 from relive.avatar.generator import GENERATORS
 from relive.avatar.pipeline import make_avatar
 from relive.avatar.prompt import DEFAULT_STYLE, style_choices
-from relive.config import settings
+from relive.config import model_slots, settings
 from relive.ui import kiosk
 from relive.ui.common import EXAMPLE_PHOTOS, example, friendly, on_gpu, show_examples
 from relive.ui.i18n import choice, choices, t
@@ -109,5 +109,5 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
     dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")
     take_photo.click(None, js=kiosk.TAKE_PHOTO_JS)  # 3-2-1 on screen, then the webcam's own capture button
     make.click(avatar, [photo, consent, *fields, style, generator, seed, backdrop, detected, *taste],
-               [result, info, cutout], api_name="avatar", concurrency_id="gpu", concurrency_limit=1)
+               [result, info, cutout], api_name="avatar", concurrency_id="gpu", concurrency_limit=model_slots())
     return cutout

@@ -9,6 +9,7 @@ from relive import imaging
 from relive.carousel import album
 from relive.carousel.backgrounds import list_backgrounds
 from relive.carousel.fuse import DEFAULT_SCALE, check_fusion_model, is_bust, load_fusion_model
+from relive.config import model_slots
 from relive.ui import downloads, i18n, souvenirs
 from relive.errors import ModelUnavailable
 from relive.ui.common import EXAMPLE_AVATAR, example, friendly, log, on_gpu, show_examples
@@ -190,7 +191,7 @@ def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
           placement, stage, api_visibility="private", trigger_mode="always_last", concurrency_id="preview")
     avatar.change(settle_feet, [avatar, feet_y], feet_y, api_visibility="private").then(
         show_stage, placement, stage, api_visibility="private", concurrency_id="preview")
-    fuse_button.click(fuse, placement, [result, info], api_name="fuse", concurrency_id="gpu", concurrency_limit=1)
+    fuse_button.click(fuse, placement, [result, info], api_name="fuse", concurrency_id="gpu", concurrency_limit=model_slots())
     album_button.click(make_album, [avatar, picks, scale, shadow], [album_gallery, album_file], api_name="album",
-                       concurrency_id="gpu", concurrency_limit=1
+                       concurrency_id="gpu", concurrency_limit=model_slots()
                        ).success(qr_for_album, None, [qr_box, qr, qr_link], api_visibility="private")
