@@ -141,7 +141,12 @@ def model_slots() -> int:
         return _env_int("RELIVE_MODEL_SLOTS", 1)
     device = settings().device.lower()
     gpu = device != "cpu" and (device != "auto" or _gpu_visible())
-    return 1 if gpu else max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return 1 if gpu else usable_cores()
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity, e.g. under ``taskset``), at least 1."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def _gpu_visible() -> bool:

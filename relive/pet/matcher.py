@@ -19,13 +19,14 @@ Definitions for the degenerate cases:
 - ties: Top-N ranks by similarity rounded to ``RANK_DECIMALS`` decimals, then by catalogue row; among
   combinations within ``TIE_TOL`` of the best score the first in (head, face, torso) Top-N order wins.
 
-Everything is computed in float64 with numpy: cosines and correlations of a combination come from dot products
-and Gram matrices (they are linear in the three vectors), only w_error needs the 18 genres per combination.
+Scores are computed in float64 with numpy: cosines and correlations of a combination come from per-accessory dot
+products and a per-catalogue table of the norms of accessory sums, only w_error needs the 18 genres per
+combination. A float32 upper bound of every score rules out, provably, all combinations but about one per user
+(:func:`_score_bounds`); only those are scored exactly.
 """
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +35,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from relive import genres
+from relive.config import usable_cores
 from relive.pet.catalog import SLOTS, Catalog
 
 TOP_N = 10
@@ -42,7 +44,7 @@ NORM_EPS = 1e-6
 RANK_DECIMALS = 12
 TIE_TOL = 1e-12
 WEIGHTS = {"sim_global": 0.5, "w_error": 0.2, "min_sim": 0.15, "min_corr": 0.15}
-# Combinations (users × N³) scored at once per thread: each (users, N, N, N) array stays in the L2 cache.
+# Combinations (users × N³) bounded at once per thread: each (N, N, N, users) float32 array (0.5 MB) stays in L2.
 _BLOCK_ELEMENTS = 1 << 17
 # Rounding slack when pruning by the float32 score bound: ~15 float32 operations on values of order 1 err by
 # well under 1e-5.
@@ -241,13 +243,9 @@ def match_batch(users: np.ndarray, catalog: Catalog, top_n: int = TOP_N) -> tupl
     if len(starts) == 1:
         match_chunk(0)
     else:  # one BLAS thread per worker: BLAS's own threads would fight the workers for the same cores
-        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(min(len(starts), _usable_cores())) as pool:
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(min(len(starts), usable_cores())) as pool:
             list(pool.map(match_chunk, starts))
     return rows, scores
-
-
-def _usable_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _best_of_top_n(users, catalog, p: _Prepared, n) -> tuple[np.ndarray, np.ndarray]:
