@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from relive import genres  # noqa: E402
-from relive.avatar.pipeline import make_avatar  # noqa: E402
-from relive.avatar.prompt import STYLES  # noqa: E402
-from relive.backends import identity  # noqa: E402
-from relive.sample_people import GROUPS, group_photo, real_photos  # noqa: E402
+from relive import genres
+from relive.avatar.pipeline import make_avatar
+from relive.avatar.prompt import STYLES
+from relive.backends import identity
+from relive.sample_people import GROUPS, group_photo, real_photos
 
 TASTE = genres.parse("Rock=1,Indie=0.7")
 SAME_PERSON = identity.SAME_PERSON

@@ -13,7 +13,7 @@ photo asks of the framing, with a known answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from PIL import Image
 
@@ -34,7 +34,7 @@ def real_photos() -> dict[str, Image.Image]:
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def person_cutout(name: str) -> Image.Image:
     """The person of real photo ``name`` cut out (RGBA), cropped to the person."""
     from relive.backends import segmentation

@@ -100,7 +100,7 @@ def test_no_face_frames_the_person_and_says_so(groups):
     photo = faceless(groups["near_and_far"])
     cutout, info = framing.cut_out_person(photo, SIZE)
     assert info.faces_found == 0 and info.face is None and "No face found" in info.notice
-    left, top, right, bottom = info.box
+    left, _, right, _ = info.box
     assert right - left < min(photo.size), "framed on the person, not the whole photo"
     assert (np.asarray(cutout.getchannel("A")) > 127).mean() > 0.25, "the person fills the avatar"
 

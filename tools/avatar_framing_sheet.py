@@ -21,9 +21,9 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from relive import genres  # noqa: E402  (after the path: runs from a checkout without an install)
-from relive.avatar.pipeline import make_avatar  # noqa: E402
-from relive.sample_people import all_photos  # noqa: E402
+from relive import genres
+from relive.avatar.pipeline import make_avatar
+from relive.sample_people import all_photos
 
 TASTE_SPEC = "Rock=1,Indie=0.7"
 TASTE = genres.parse(TASTE_SPEC)
