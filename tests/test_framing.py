@@ -118,3 +118,22 @@ def test_framing_keeps_identity_on_real_photos(people, name):
     cutout, _ = framing.cut_out_person(people[name], 1024)
     distance = identity.identity_distance(people[name], cutout)
     assert distance <= identity.SAME_PERSON, f"{name}: {distance:.3f}"
+
+
+def test_make_avatar_takes_the_tapped_person_and_reports_the_count(groups):
+    from relive import genres
+    from relive.avatar.pipeline import make_avatar
+
+    photo = groups["two_touching"]
+    astronaut = next(face for face in faces.detect(photo) if face.x > photo.width / 2)
+    result = make_avatar(photo, genres.parse("Rock=1"), generator="instant", choose=astronaut.center)
+    assert result.framing.face == astronaut and result.framing.faces_found == 2
+    assert "2 people found; the avatar shows one of them" in result.notices
+
+
+def test_a_tap_on_the_photo_becomes_the_point_to_choose():
+    import gradio as gr
+
+    from relive.ui.avatar_tab import tapped_point
+
+    assert tapped_point(gr.SelectData(None, {"index": [412, 188], "value": None})) == (412, 188)
