@@ -150,14 +150,19 @@ def test_a_gallery_folder_of_ones_own(tmp_path, gallery):
     assert get_background(gallery[1].slug, tmp_path).spots == gallery[1].spots
     assert mine[0].front is None  # no front layer copied: the background still works, without layers
     assert find_background(mine[1].path, tmp_path) == mine[1]
-    assert find_background(gallery[0].path, tmp_path) is None  # the shipped gallery's file is not in this one
+    assert find_background(gallery[3].path, tmp_path) is None  # a shipped background not in this gallery
 
 
-def test_a_gallery_image_path_is_found_as_its_background(gallery, tmp_path):
+def test_a_gallery_image_is_found_as_its_background_even_as_a_copy(gallery, tmp_path):
     assert find_background(str(gallery[2].path)) == gallery[2]
-    copy = tmp_path / gallery[2].path.name
+    copy = tmp_path / "upload-cache" / "main.jpg"  # the UI hands a chosen tile on as a cached copy
+    copy.parent.mkdir()
     shutil.copy(gallery[2].path, copy)
-    assert find_background(copy) is None and find_background(gallery[2].front) is None
+    assert find_background(copy) == gallery[2]
+    with Image.open(gallery[2].path) as image:
+        image.save(tmp_path / "mine.jpg", quality=80)  # someone's own photo of it: an upload, no staging
+    assert find_background(tmp_path / "mine.jpg") is None and find_background(gallery[2].front) is None
+    assert find_background(tmp_path / "gone.jpg") is None
 
 
 def _render_tool():

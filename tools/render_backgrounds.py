@@ -61,7 +61,7 @@ GALLERY = [
     Entry("food-trucks", "Food trucks & fairy lights", "food_trucks", 8, 0.45, 0.68, 0.50,
           ((0.30, 0.90), (0.70, 0.93), (0.50, 0.86)), FrontRow(0.97, 0.05, 0.8, 0.3, EDGES)),
     Entry("campsite-dawn", "Campsite at dawn", "campsite_dawn", 0, 0.54, 0.60, 0.40,
-          ((0.50, 0.92), (0.40, 0.86), (0.60, 0.96)), FrontRow(0.97, 0.05, 0.8, 0.3, (0.15, 0.85))),
+          ((0.50, 0.92), (0.30, 0.87), (0.56, 0.96)), FrontRow(0.97, 0.05, 0.8, 0.3, (0.15, 0.85))),
     Entry("rainy-mud", "Rain, mud & umbrellas", "rainy_mud", 1, 0.53, 0.73, 0.48,
           ((0.35, 0.92), (0.65, 0.94)), FrontRow(0.82, 0.05, 1.5, 0.35)),
     Entry("beach-night", "Beach stage at night", "beach_night", 8, 0.48, 0.62, 0.50,

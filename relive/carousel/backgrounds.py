@@ -21,6 +21,7 @@ its staging — where people stand in it, all as fractions of the image's height
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -161,14 +162,22 @@ def _spots(slug: str, text: str, ground: float, problems: list[str]) -> tuple[tu
 
 
 def find_background(path: str | Path, root: str | Path | None = None) -> Background | None:
-    """The gallery background whose image is the file at ``path`` (as the UI passes a chosen tile), else None."""
+    """The gallery background whose image is the file at ``path``, byte for byte (the UI hands on a chosen tile as a
+    cached copy of it), else None: an uploaded photo."""
     path = Path(path)
     root = Path(root) if root is not None else default_root()
-    if path.suffix != ".jpg" or not path.is_file() or not (root / CSV_NAME).is_file():
+    if not path.is_file() or not (root / CSV_NAME).is_file():
         return None
-    if path.resolve().parent != root.resolve():
+    size = path.stat().st_size
+    same_size = [b for b in list_backgrounds(root) if b.path.stat().st_size == size]  # cheap: most files differ here
+    if not same_size:
         return None
-    return next((b for b in list_backgrounds(root) if b.path.resolve() == path.resolve()), None)
+    digest = _digest(path)
+    return next((b for b in same_size if _digest(b.path) == digest), None)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def get_background(slug: str, root: str | Path | None = None) -> Background:
