@@ -177,6 +177,7 @@ def _render_tool():
     return module
 
 
+@pytest.mark.slow  # draws a full-size scene with its front row
 def test_the_shipped_gallery_is_what_the_render_tool_draws(gallery):
     tool = _render_tool()
     assert [(b.slug, b.title, b.horizon, b.ground, b.person_height, b.spots) for b in gallery] == [
