@@ -9,8 +9,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from relive.carousel.backgrounds import (
+    FRONT_SUFFIX,
+    SIZE,
+    Background,
+    find_background,
+    get_background,
+    list_backgrounds,
+)
 from relive.carousel.training import scenes
-from relive.carousel.backgrounds import FRONT_SUFFIX, SIZE, Background, find_background, get_background, list_backgrounds
 from relive.carousel.training.scenes import FrontRow, render_background, render_layers
 from relive.errors import CatalogError, UnknownName
 

@@ -19,10 +19,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from relive.carousel.album import make_album  # noqa: E402
-from relive.carousel.backgrounds import list_backgrounds  # noqa: E402
-from relive.carousel.fuse import load_fusion_model  # noqa: E402
-from relive.carousel.training import scenes  # noqa: E402
+from relive.carousel.album import make_album
+from relive.carousel.backgrounds import list_backgrounds
+from relive.carousel.fuse import load_fusion_model
+from relive.carousel.training import scenes
 
 REPO = Path(__file__).resolve().parent.parent
 BUST = REPO / "assets" / "examples" / "avatar-astronaut.png"
