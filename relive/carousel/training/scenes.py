@@ -10,6 +10,8 @@ the ground truth is *harmonised* by construction and a perturbed copy of the per
     scene.image            # uint8 (512, 768, 3)
     scene.people[0]        # uint8 mask (512, 768), 255 = the first person
     mask = person_mask(640, 480, rng)   # a standalone random silhouette, e.g. for a mask over any photo
+    picture, front = render_layers("main_stage", 4, 1536, 1024, FrontRow(0.8, 0.05, 1.5))  # a gallery background
+                                        # and its front layer (RGBA: the crowd's front row, over a placed person)
 
 Rendering works on float32 RGB canvases in [0, 1+] (light adds up) and tone-maps once at the end.
 """
