@@ -1,6 +1,6 @@
 """Does the avatar still show the visitor? dlib face-identity distance, photo ↔ avatar, per photo and look.
 
-For every people photo of :mod:`relive.sample_people` (the real ones and the composed group photos; the one
+For every people photo of :mod:`relive.avatar.sample_people` (the real ones and the composed group photos; the one
 with its faces blurred away has no identity to keep and is left out) and every look, the instant (offline)
 generator makes the avatar through the same ``make_avatar`` the app calls; the distance between the 128-D dlib
 embeddings of the photo's main face and the avatar's face is printed (≤ 0.6: the same person for dlib). Targets:
@@ -24,7 +24,7 @@ from relive import genres
 from relive.avatar.pipeline import make_avatar
 from relive.avatar.prompt import STYLES
 from relive.backends import identity
-from relive.sample_people import GROUPS, group_photo, real_photos
+from relive.avatar.sample_people import GROUPS, group_photo, real_photos
 
 TASTE = genres.parse("Rock=1,Indie=0.7")
 SAME_PERSON = identity.SAME_PERSON

@@ -1,7 +1,7 @@
 """One visitor per avatar: every face found, the main person framed head and shoulders, only they cut out.
 
 Photos: the real people photos (astronaut, camera man, Grace Hopper) and group photos composed from them on
-rendered festival scenes (:mod:`relive.sample_people`): two people touching, three far away, one near and one
+rendered festival scenes (:mod:`relive.avatar.sample_people`): two people touching, three far away, one near and one
 far, three close together, and one with the faces blurred away. Who is who is checked with dlib's identity
 embeddings (``make models``), not with fixed boxes.
 """
@@ -15,7 +15,7 @@ from relive.avatar import framing
 from relive.backends import faces, identity
 from relive.config import settings
 from relive.errors import InvalidInput
-from relive.sample_people import GROUPS, faceless, group_photo, real_photos
+from relive.avatar.sample_people import GROUPS, faceless, group_photo, real_photos
 
 MODELS = settings().models_dir
 needs_models = pytest.mark.skipif(

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from relive import genres
 from relive.avatar.pipeline import make_avatar
-from relive.sample_people import all_photos
+from relive.avatar.sample_people import all_photos
 
 TASTE_SPEC = "Rock=1,Indie=0.7"
 TASTE = genres.parse(TASTE_SPEC)
