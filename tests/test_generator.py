@@ -341,6 +341,20 @@ def test_random_weights_run_through_the_sdxl_two_stage_code(photo):
     generator.close()
 
 
+@pytest.mark.slow
+def test_random_turbo_is_the_base_architecture_with_turbos_scheduler(photo):
+    from relive.avatar.random_sdxl import RandomSDXLFast
+
+    generator = RandomSDXLFast(shrink=16, size=tiny.SIZE)
+    calls = []
+    picture = generator.generate(photo, PROMPT, seed=1, progress=lambda *step: calls.append(step))
+    assert calls == [(1, 2, "turbo"), (2, 2, "turbo")] and picture.size == (tiny.SIZE, tiny.SIZE)
+    (pipe,) = generator.load()
+    assert type(pipe.scheduler).__name__ == "EulerAncestralDiscreteScheduler"
+    assert pipe.scheduler.config.timestep_spacing == "trailing"
+    generator.close()
+
+
 # --- one cache, one eviction policy; out of memory; memory checks ------------------------------------------------
 
 

@@ -27,9 +27,19 @@ Generators:
 
 Weights are never downloaded here: a hub id counts as available only when the Hugging Face cache already holds it
 (checked without network), and then it loads from that folder. The message of an unavailable generator names the
-``hf download`` command to run or the ``RELIVE_*`` variable to point at a local folder. Pipelines load lazily, once
-per (weights, device, dtype, memory savers), under a lock; calls on one pipeline are serialised. Running out of GPU
-memory raises :class:`GeneratorOutOfMemory` (a :class:`ReliveError` saying what to switch) and frees the cache.
+``hf download`` command to run or the ``RELIVE_*`` variable to point at a local folder (the refiner's fetch skips
+its ``text_encoder_2`` and VAE, which relive never loads: the refiner runs on the base's).
+
+Memory: pipelines load lazily into one cache (:data:`PIPELINES`) that holds one family (weights, device, dtype,
+memory savers) at a time: loading another unloads the one before, so the app never holds what it is not using.
+Before loading, the memory the pipelines need is checked against what is free (RAM on a CPU host, where running out
+means the kernel kills the process) and refused with :class:`NotEnoughMemory`; on a host without an accelerator the
+default generator is ``instant`` (SDXL is still there when asked by name). Running out of GPU memory mid-call
+unloads any other family and tries once more, else raises :class:`GeneratorOutOfMemory` (a :class:`ReliveError`
+saying what to switch). Calls on one pipeline are serialised. ``RELIVE_VAE_TILING`` decodes in tiles of
+:data:`VAE_TILE_PX` (diffusers alone would not tile a 1024 px picture with SDXL's VAE).
+
+LoRAs go into the base UNet only (never the text encoders: the refiner shares ``text_encoder_2``).
 """
 
 from __future__ import annotations

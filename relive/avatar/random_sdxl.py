@@ -63,7 +63,8 @@ class Models:
     text_encoder_2: object
 
     def parameter_counts(self) -> dict[str, int]:
-        return {name: sum(p.numel() for p in module.parameters()) for name, module in vars(self).items()}
+        return {name: sum(p.numel() for p in module.parameters()) for name, module in vars(self).items()
+                if module is not None}
 
 
 def build_models(shrink: int = 1, *, refiner: bool = True, on_meta: bool = True) -> Models:
