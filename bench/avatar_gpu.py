@@ -144,6 +144,7 @@ def cpu_smoke(real_size: bool = False) -> list[Figure]:
     start = time.perf_counter()
     generator.load()  # refuses with NotEnoughMemory when the RAM is not there
     build = time.perf_counter() - start
+    print(f"avatar_gpu: built in {build:.1f} s; generating", file=sys.stderr, flush=True)  # a long run shows progress
     steps = []
     start = time.perf_counter()
     picture = generator.generate(photo_1024(), PROMPT, NEGATIVE, seed=1, progress=lambda *step: steps.append(step))
