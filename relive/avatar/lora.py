@@ -7,7 +7,7 @@ both text encoders and the VAE frozen, noise-prediction MSE loss, SDXL's added c
 encoded once up front (latents, prompt embeddings, time ids), so the VAE and text encoders can leave the GPU.
 
 The result is ``pytorch_lora_weights.safetensors`` in diffusers' LoRA format (``save_lora_weights``), which the
-``sdxl``/``sdxl-fast``/``tiny`` generators load through ``load_lora_weights``::
+``sdxl``/``sdxl-fast``/``tiny`` generators load into their base UNet (``load_lora_into_unet``)::
 
     result = train_lora("photos/", "my-lora/", base="tiny", steps=4)
     GENERATORS.session("tiny", lora=str(result.path)).generate(photo, prompt, seed=1)
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 TARGET_MODULES = ["to_q", "to_k", "to_v", "to_out.0"]  # the UNet's attention projections
-WEIGHT_NAME = "pytorch_lora_weights.safetensors"  # diffusers' default, found by load_lora_weights in a folder
+WEIGHT_NAME = "pytorch_lora_weights.safetensors"  # diffusers' default name, preferred in a folder by lora_file
 Progress = Callable[[int, int, str], None]
 
 
@@ -278,7 +278,7 @@ def _step_loss(unet, noise_scheduler, examples: dict, rng, device):
 
 
 def save_lora(unet, out_dir: str | os.PathLike) -> Path:
-    """The UNet's peft LoRA as ``out_dir/pytorch_lora_weights.safetensors``, as ``load_lora_weights`` reads it."""
+    """The UNet's peft LoRA as ``out_dir/pytorch_lora_weights.safetensors``, in diffusers' LoRA format."""
     from diffusers import StableDiffusionXLPipeline
     from diffusers.utils import convert_state_dict_to_diffusers
     from peft.utils import get_peft_model_state_dict
