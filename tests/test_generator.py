@@ -370,7 +370,7 @@ def test_loading_another_pipeline_family_unloads_the_one_before(photo, monkeypat
     second = GENERATORS.new_session("tiny", lora="")
     second.generate(photo, PROMPT, seed=1)
     gc.collect()
-    assert gen_module.PIPELINES.keys() == [second._key()]
+    assert gen_module.PIPELINES.families() == [second._key()]
     assert first_unet() is None  # really gone, not just forgotten
 
 
@@ -404,7 +404,7 @@ def test_a_pipeline_that_does_not_fit_is_refused_before_loading(photo, monkeypat
     assert isinstance(err.value, ReliveError)
     for words in ("about 21.0 GiB of RAM", "6.0 GiB is available", "instant generator"):
         assert words in str(err.value)
-    assert builds == [] and generator._key() not in gen_module.PIPELINES.keys()
+    assert builds == [] and generator._key() not in gen_module.PIPELINES.families()
 
 
 def test_on_a_cpu_only_host_instant_is_the_default_unless_sdxl_is_asked_for(monkeypatch):

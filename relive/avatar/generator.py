@@ -373,7 +373,8 @@ class PipelineCache:
                 self._entries[key] = _Loaded(load())
             return self._entries[key]
 
-    def keys(self) -> list[tuple]:
+    def families(self) -> list[tuple]:
+        """The keys of the loaded pipeline families."""
         with self._lock:
             return list(self._entries)
 
