@@ -15,6 +15,7 @@ through the generators' own two-stage code. Speed and memory are those of the re
 kept), 128 px, 2 base + 1 refiner denoising steps, fp32. ``--cpu-smoke --real-size`` builds the full-size
 architectures instead (bf16, ~11 GiB of RAM; refused below that), at 256 px, 1 + 1 steps.
 
+The random-weights runs tokenize with CLIP's own vocabulary: run ``make models`` first (it fetches it, offline-safe).
 Without a CUDA GPU (and without ``--cpu-smoke``) or without the weights it says why, reports nothing and exits 0:
 it never makes numbers up.
 
