@@ -36,6 +36,8 @@ class TrainConfig:
     zoom: float = 0.0
     tone: float = 0.0
     soften: float = 0.0
+    # Share of training items turned into the booth's case: the scene lit by a coloured light, the person not.
+    scene_light: float = 0.0
     # Probability of drawing a photo-derived pair (manifest source not "scene/…"); None: the data's own mix.
     photo_fraction: float | None = None
     augment: bool = True

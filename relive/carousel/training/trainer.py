@@ -208,10 +208,11 @@ class Run:
             train_set, val_set = train_set or default_train, val_set or default_val
         if config.train_size:
             train_set = TrainingView(train_set, config.train_size, config.zoom, config.tone, config.soften,
-                                     config.seed)
+                                     config.seed, config.scene_light)
             val_set = TrainingView(val_set, config.train_size)  # validation: no zoom, no retoning
-        elif config.zoom or config.tone or config.soften:
-            raise InvalidInput("--zoom, --tone and --soften need --train-size (the size the views are brought to)")
+        elif config.zoom or config.tone or config.soften or config.scene_light:
+            raise InvalidInput("--zoom, --tone, --soften and --scene-light need --train-size (the size the views are "
+                               "brought to)")
         self.train_set, self.val_set = train_set, val_set
         self.val_batches = fixed_validation_batches(val_set, config)
         self.sample_batch = self.val_batches[0]
