@@ -199,7 +199,7 @@ def test_unknown_architecture_and_broken_checkpoints_say_what_is_wrong(tmp_path)
 
 def test_loss_without_vgg_weights_is_structural_and_says_so(caplog):
     loss_fn = FusionLoss()
-    assert loss_fn.kind == "ssim" and "SSIM" in loss_fn.describe() and "no --vgg-weights" in loss_fn.describe()
+    assert loss_fn.kind == "ssim" and "SSIM" in loss_fn.describe() and "no perceptual network" in loss_fn.describe()
     image = torch.rand(2, 3, 32, 32)
     mask = (torch.rand(2, 1, 32, 32) > 0.5).float()
     total, parts = loss_fn(image, image, mask)

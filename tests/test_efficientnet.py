@@ -54,3 +54,27 @@ def test_missing_or_foreign_weights_name_the_fix(tmp_path):
     junk.write_bytes(np.arange(10, dtype=np.uint8).tobytes())
     with pytest.raises(ModelUnavailable, match="not a readable"):
         load_efficientnet_lite0(junk)
+
+
+@needs_weights
+def test_loss_can_use_efficientnet_features_as_its_perceptual_term():
+    from relive.carousel.training.losses import FusionLoss
+
+    loss_fn = FusionLoss(perceptual="efficientnet")
+    assert loss_fn.kind == "efficientnet" and "EfficientNet-Lite0" in loss_fn.describe()
+    image = torch.rand(1, 3, 64, 64)
+    same, parts = loss_fn(image, image, torch.ones(1, 1, 64, 64))
+    assert float(parts["efficientnet"]) == pytest.approx(0.0, abs=1e-6)
+    output = (image * 0.7).requires_grad_()
+    total, parts = loss_fn(output, image, torch.ones(1, 1, 64, 64))
+    total.backward()
+    assert float(parts["efficientnet"]) > 0 and output.grad.abs().sum() > 0
+    assert not any(p.requires_grad for p in loss_fn.features.parameters())
+
+
+def test_unknown_perceptual_term_is_refused():
+    from relive.carousel.training.losses import FusionLoss
+    from relive.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="ssim' or 'efficientnet"):
+        FusionLoss(perceptual="vgg")

@@ -59,6 +59,7 @@ class TrainConfig:
     lambda_p: float = 0.2
     lambda_m: float = 2.0
     vgg_weights: str | None = None
+    perceptual: str = "ssim"  # or "efficientnet": ImageNet EfficientNet-Lite0 features (`make models`)
     # bookkeeping
     val_every: int = 250
     val_images: int = 48

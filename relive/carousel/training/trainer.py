@@ -217,7 +217,7 @@ class Run:
         self.val_batches = fixed_validation_batches(val_set, config)
         self.sample_batch = self.val_batches[0]
 
-        self.loss_fn = FusionLoss(config.lambda_p, config.lambda_m, config.vgg_weights).to(self.device)
+        self.loss_fn = FusionLoss(config.lambda_p, config.lambda_m, config.vgg_weights, config.perceptual).to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
                                            betas=(0.9, 0.99))
         self.schedule = WarmupCosine(config.warmup_steps, config.max_steps, config.min_lr_ratio)
