@@ -78,3 +78,32 @@ def test_unknown_perceptual_term_is_refused():
 
     with pytest.raises(InvalidInput, match="ssim' or 'efficientnet"):
         FusionLoss(perceptual="vgg")
+
+
+def test_the_brief_architecture_takes_an_efficientnet_lite0_encoder():
+    from relive.carousel.model import EfficientNetEncoder, FusionConfig, build_model, composite, split_input
+
+    model = build_model(FusionConfig(arch="resnet50-transformer", encoder="efficientnet-lite0", d_model=64,
+                                     n_layers=1, n_heads=4)).eval()
+    assert isinstance(model.encoder, EfficientNetEncoder) and model.encoder.channels == [16, 24, 40, 112, 320]
+    x = torch.rand(2, 7, 70, 90)
+    x[:, 6:] = (x[:, 6:] > 0.5).float()
+    with torch.inference_mode():
+        out = model(x)
+    assert out.shape == (2, 3, 70, 90)
+    assert torch.allclose(out, composite(*split_input(x)), atol=1e-6)  # the untrained model is copy-paste
+
+
+@needs_weights
+def test_efficientnet_encoder_starts_from_imagenet_weights():
+    from relive.carousel.model import FusionConfig, build_model, load_efficientnet_encoder_weights
+
+    model = build_model(FusionConfig(arch="resnet50-transformer", encoder="efficientnet-lite0", d_model=64,
+                                     n_layers=1, n_heads=4))
+    loaded = load_efficientnet_encoder_weights(model)
+    pretrained = load_efficientnet_lite0().state_dict()
+    body = model.encoder.body.state_dict()
+    assert loaded == len(body)
+    assert torch.equal(body["_blocks.5._depthwise_conv.weight"], pretrained["_blocks.5._depthwise_conv.weight"])
+    assert torch.equal(body["_conv_stem.weight"][:, 3:6], pretrained["_conv_stem.weight"] / 2)
+    assert not body["_conv_stem.weight"][:, 6].any()  # the mask channel starts at zero

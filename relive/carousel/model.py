@@ -38,6 +38,7 @@ from torch import nn
 from relive.errors import ModelUnavailable, UnknownName
 
 ARCHS = ("compact", "resnet50-transformer")
+ENCODERS = ("resnet50", "efficientnet-lite0")  # resnet50-transformer's encoder
 MODEL_TYPE = "relive-carousel-fusion"
 FORMAT_VERSION = 1
 CONFIG_NAME = "config.json"
@@ -58,7 +59,9 @@ class FusionConfig:
     widths: tuple[int, ...] = (24, 48, 96, 192)
     curve_knots: int = 16  # segments of the per-channel tone curve
     global_hidden: int = 128
-    # resnet50-transformer: ResNet-50 is base_width=64, blocks (3, 4, 6, 3).
+    # resnet50-transformer: its encoder, ResNet-50-shaped (base_width=64, blocks (3, 4, 6, 3) is ResNet-50), or
+    # EfficientNet-Lite0, whose ImageNet weights are at hand where ResNet-50's cannot be had.
+    encoder: str = "resnet50"
     base_width: int = 64
     blocks: tuple[int, ...] = (3, 4, 6, 3)
     d_model: int = 256
@@ -70,6 +73,8 @@ class FusionConfig:
     def __post_init__(self):
         if self.arch not in ARCHS:
             raise UnknownName("fusion architecture", self.arch, ARCHS)
+        if self.encoder not in ENCODERS:
+            raise UnknownName("fusion encoder", self.encoder, ENCODERS)
         self.widths = tuple(int(w) for w in self.widths)
         self.blocks = tuple(int(b) for b in self.blocks)
         if self.in_channels != 7:
@@ -477,6 +482,25 @@ class ResNetEncoder(nn.Module):
         return features
 
 
+class EfficientNetEncoder(nn.Module):
+    """EfficientNet-Lite0's body with a 7-channel stem; returns the features at strides 2, 4, 8, 16 and 32 (the
+    :class:`ResNetEncoder` contract). The colour channels are brought to the ImageNet network's input scale."""
+
+    def __init__(self, in_channels: int):
+        super().__init__()
+        from relive.carousel.efficientnet import STEM, Conv2dSame, EfficientNetLite0
+
+        self.body = EfficientNetLite0()
+        self.body._conv_stem = Conv2dSame(in_channels, STEM, 3, 2, bias=False)
+        del self.body._conv_head, self.body._bn1, self.body._fc  # the classifier is not used
+        self.channels = [self.body._blocks[i]._bn2.num_features for i in self.body.feature_blocks]
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        from relive.carousel.efficientnet import normalise
+
+        return self.body.features(torch.cat([normalise(x[:, :6]), x[:, 6:]], dim=1))
+
+
 class TransformerBottleneck(nn.Module):
     """Self-attention over the stride-32 grid, with learned positional embeddings resized to any grid."""
 
@@ -509,7 +533,10 @@ class ResNetTransformerFusion(FusionModel):
     def __init__(self, config: FusionConfig):
         super().__init__()
         self.config = config
-        self.encoder = ResNetEncoder(config.in_channels, config.base_width, config.blocks)
+        if config.encoder == "efficientnet-lite0":
+            self.encoder = EfficientNetEncoder(config.in_channels)
+        else:
+            self.encoder = ResNetEncoder(config.in_channels, config.base_width, config.blocks)
         channels = self.encoder.channels  # strides 2, 4, 8, 16, 32
         self.bottleneck = TransformerBottleneck(channels[-1], config)
         scale = config.base_width / 64
@@ -567,6 +594,24 @@ def load_resnet50_weights(model: ResNetTransformerFusion, path: str | os.PathLik
         if key in target and key != "conv1.weight" and tuple(value.shape) == tuple(target[key].shape):
             loaded[key] = value
     model.encoder.load_state_dict(loaded, strict=False)
+    return len(loaded)
+
+
+def load_efficientnet_encoder_weights(model: ResNetTransformerFusion, path: str | os.PathLike | None = None) -> int:
+    """Initialise an EfficientNet-Lite0 encoder from the ImageNet weights (:mod:`relive.carousel.efficientnet`);
+    returns how many tensors loaded. As for ResNet-50, the RGB stem filters are shared by background and avatar
+    (halved) and the mask channel starts at zero."""
+    from relive.carousel.efficientnet import load_efficientnet_lite0
+
+    if not isinstance(model.encoder, EfficientNetEncoder):
+        raise ModelUnavailable("EfficientNet-Lite0 weights fit only a model built with encoder='efficientnet-lite0'")
+    pretrained = load_efficientnet_lite0(path).state_dict()
+    target = model.encoder.body.state_dict()
+    rgb = pretrained["_conv_stem.weight"]
+    stem = torch.zeros_like(target["_conv_stem.weight"])
+    stem[:, 0:3], stem[:, 3:6] = rgb / 2, rgb / 2
+    loaded = {"_conv_stem.weight": stem, **{k: v for k, v in pretrained.items() if k in target and k != "_conv_stem.weight"}}
+    model.encoder.body.load_state_dict(loaded)
     return len(loaded)
 
 

@@ -57,6 +57,7 @@ TRAIN_HELP = {
     "zoom": "share of training items cropped close around the person (needs --train-size)",
     "tone": "share of training items given one random gamma/contrast as a whole (needs --train-size)",
     "soften": "share of training items whose perturbation is weakened, a fifth of them to none (needs --train-size)",
+    "encoder": "resnet50-transformer's encoder: resnet50 or efficientnet-lite0 (starts from its ImageNet weights)",
     "perceptual": "perceptual loss term: ssim (structural) or efficientnet (ImageNet EfficientNet-Lite0 features)",
     "scene_light": "share of training items lit by a coloured scene light with the person pasted unlit, the booth's "
                    "case (needs --train-size)",

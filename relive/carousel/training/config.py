@@ -22,6 +22,7 @@ class TrainConfig:
     arch: str = "compact"
     work_size: int | None = None
     widths: tuple[int, ...] | None = None
+    encoder: str | None = None  # resnet50-transformer: "resnet50" or "efficientnet-lite0" (ImageNet weights)
     base_width: int | None = None
     d_model: int | None = None
     n_layers: int | None = None
@@ -74,7 +75,7 @@ class TrainConfig:
     progress: bool = True
 
     def model_config(self) -> FusionConfig:
-        overrides = {k: getattr(self, k) for k in ("work_size", "widths", "base_width", "d_model", "n_layers")
+        overrides = {k: getattr(self, k) for k in ("work_size", "widths", "encoder", "base_width", "d_model", "n_layers")
                      if getattr(self, k) is not None}
         return FusionConfig(arch=self.arch, **overrides)
 

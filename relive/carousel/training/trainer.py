@@ -34,6 +34,7 @@ from relive.carousel.model import (
     build_model,
     composite,
     describe,
+    load_efficientnet_encoder_weights,
     load_resnet50_weights,
     read_config,
     split_input,
@@ -203,6 +204,9 @@ class Run:
         elif self.resume_from is None and config.resnet_weights:
             loaded = load_resnet50_weights(self.model, config.resnet_weights)
             self.info(f"encoder initialised from {config.resnet_weights} ({loaded} tensors)")
+        elif self.resume_from is None and self.model.config.encoder == "efficientnet-lite0":
+            loaded = load_efficientnet_encoder_weights(self.model)
+            self.info(f"encoder initialised from ImageNet EfficientNet-Lite0 ({loaded} tensors)")
         if train_set is None or val_set is None:
             default_train, default_val = make_datasets(config)
             train_set, val_set = train_set or default_train, val_set or default_val
