@@ -100,7 +100,10 @@ def _evaluate(args: argparse.Namespace) -> None:
 
     if args.data is None and not args.heldout:
         raise InvalidInput("give the data folder made by `relive collage`, or --heldout")
-    methods = {**BASELINES, "model": partial(harmonise, load_fusion_model(args.checkpoint))}
+    checkpoints = args.checkpoint or [None]
+    models = {("model" if len(checkpoints) == 1 else f"model:{Path(path).name}"): partial(harmonise, load_fusion_model(path))
+              for path in checkpoints}
+    methods = {**(BASELINES if args.baselines else {"copy_paste": BASELINES["copy_paste"]}), **models}
     if args.heldout:
         lights = [name.strip() for name in args.scene_lights.split(",") if name.strip()]
         unknown = sorted(set(lights) - set(SCENE_LIGHTS))
@@ -153,7 +156,10 @@ def register(sub) -> None:
     evaluate = sub.add_parser("evaluate", help="PSNR/SSIM/MSE/fMSE of the model and the baselines")
     evaluate.add_argument("data", type=Path, nargs="?", help="data folder made by `relive collage`")
     evaluate.add_argument("--out", required=True, type=Path, help="folder for evaluation.md and evaluation.json")
-    evaluate.add_argument("--checkpoint", type=Path, help="model folder (default: the shipped checkpoint)")
+    evaluate.add_argument("--checkpoint", type=Path, action="append",
+                          help="model folder (default: the shipped checkpoint); repeat it to compare models")
+    evaluate.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=True,
+                          help="also score Reinhard transfer and Poisson blending (copy-paste is always scored)")
     evaluate.add_argument("--split", default="val", choices=["val", "train"])
     evaluate.add_argument("--limit", type=int, help="evaluate only the first N pairs")
     evaluate.add_argument("--heldout", action="store_true", help="real people never used in training, perturbed")
