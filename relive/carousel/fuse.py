@@ -157,14 +157,15 @@ def fused_strips(model, comp: np.ndarray, bg: np.ndarray, alpha: np.ndarray, ava
     """
     import torch
 
-    from relive.carousel.model import CompactFusion
+    from relive.carousel.model import CompactFusion, network_view
 
     height, width = alpha.shape
     top, left = origin
     box_h, box_w = avatar_box.shape[:2]
     with torch.inference_mode():
         if isinstance(model, CompactFusion):
-            transform = model.predict_transform(_network_input(comp, bg, alpha, model.config.work_size, model))
+            seen = network_view(comp, alpha, bg, model.config.work_size).to(next(model.parameters()).device)
+            transform = model.predict_transform(seen)
             correct = _compact_correction(transform, (height, width), top, left, box_w)
         else:
             correct = _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w)
@@ -218,7 +219,7 @@ def _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w):
     its working size and its correction (output − composite) is upsampled and added to the avatar's colours."""
     import torch
 
-    from relive.carousel.model import sample_region
+    from relive.carousel.model import area_resize, sample_region
 
     height, width = alpha.shape
     device = next(model.parameters()).device
@@ -227,7 +228,7 @@ def _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w):
     else:
         ratio = model.config.work_size / max(height, width)
         size = (max(32, round(height * ratio)), max(32, round(width * ratio)))
-    bg_low, comp_low, alpha_low = (_as_float(_resize(a, size)) for a in (bg, comp, alpha))
+    bg_low, comp_low, alpha_low = (_as_float(area_resize(a, size)) for a in (bg, comp, alpha))
     x = torch.from_numpy(np.concatenate([bg_low, comp_low, alpha_low[..., None]], axis=2)).permute(2, 0, 1)[None]
     x = x.to(device)
     correction = (model(x).float() - x[:, 3:6]).clamp(-1, 1)  # inside the mask the composite is the avatar
@@ -240,30 +241,6 @@ def _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w):
         return (_channels_first(colours) + delta.cpu()).clamp_(0.0, 1.0)
 
     return correct
-
-
-def _network_input(comp, bg, alpha, work_size: int, model):
-    """The compact model's working-resolution view: composite, mask, background (area-averaged)."""
-    import torch
-
-    from relive.carousel.model import working_size
-
-    size = working_size(*alpha.shape, work_size)
-
-    def small(image):  # resize first, then convert: at 4096 px the float copy would cost more than the model
-        return _as_float(_resize(image, size))
-
-    parts = [small(comp), small(alpha)[..., None], small(bg)]
-    seen = torch.from_numpy(np.ascontiguousarray(np.concatenate(parts, axis=2))).permute(2, 0, 1)[None]
-    return seen.to(next(model.parameters()).device)
-
-
-def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    import cv2
-
-    if image.shape[:2] == tuple(size):
-        return image
-    return cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
 
 
 def _as_float(image: np.ndarray) -> np.ndarray:
