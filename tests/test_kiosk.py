@@ -75,7 +75,7 @@ def test_souvenir_routes_serve_only_the_files_of_a_live_folder(client, scratch):
     (folder / "link.txt").symlink_to(scratch / "secret.txt")
     page = client.get(f"/souvenirs/{folder.name}", headers={"accept-language": "es-ES,es;q=0.9"})
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
-    assert 'href="' + folder.name + '/relive-album.zip"' in page.text and "Descargar" in page.text
+    assert 'href="' + folder.name + '/relive-album.zip"' in page.text and "Todo en un zip" in page.text
     assert "link.txt" not in page.text and "sub" not in page.text
     got = client.get(f"/souvenirs/{folder.name}/relive-album.zip")
     assert got.status_code == 200 and got.content == b"PK-album"

@@ -26,6 +26,7 @@ from relive.errors import InvalidImage, InvalidInput
 
 MIN_PERSON = 0.01  # a photo whose cut-out covers less than this share has nobody in it
 LABEL = "AI-edited · relive"
+OWN_PHOTO = "my-photo"  # the slug of a page made on an uploaded picture (not a gallery background)
 
 
 @dataclass
@@ -92,7 +93,7 @@ def fuse_on(background, avatar: Image.Image, *, feet: tuple[float, float] | None
     background's own spot (gallery) or the standard placement (uploads)."""
     info, scene, position = _stage(background, avatar, feet)
     fused = fuse(scene, avatar, position=position, scale=scale, shadow=shadow, model=model)
-    return AlbumPage(info.slug if info else "my-photo", info.title if info else "My festival photo", fused)
+    return AlbumPage(info.slug if info else OWN_PHOTO, info.title if info else "My festival photo", fused)
 
 
 def make_album(avatar: Image.Image, backgrounds: Sequence, *, scale: float | None = None, shadow: bool | None = None,

@@ -27,6 +27,29 @@ CSS = """
 .relive-steps li.active {background: var(--primary-100); color: var(--primary-700);}
 .relive-steps li.active span {background: var(--primary-500);}
 .next-step {min-height: 52px; margin-top: 0.5rem;}
+/* A picture's label sits above it, never over it (the avatar's head, the card's headline). */
+[data-testid="image"] label[data-testid="block-label"].float, #carousel-result label[data-testid="block-label"],
+#album-gallery label[data-testid="block-label"] {position: static !important; margin: 0.3rem 0 0.3rem 0.3rem;
+  width: fit-content;}
+/* Festival names in full: captions wrap instead of "Sunse…". */
+#carousel-gallery .caption-label, #album-gallery .caption-label {white-space: normal !important; max-width: 96%;
+  line-height: 1.2;}
+
+/* Phones: results where the visitor is looking. */
+@media (max-width: 700px) {
+  #relive-steps {min-width: 0 !important;}
+  .relive-steps {gap: 0.3rem;}
+  .relive-steps li {padding: 0.25rem 0.55rem; font-size: 0.95rem;}
+  /* The Pet tab in one column: the pet right under the header, then the presets and sliders that change it. */
+  #pet-row {flex-direction: column !important;}
+  #pet-row > .column {display: contents !important;}
+  #pet-image {order: -1; max-height: 46vh;}
+  #pet-image img {max-height: calc(46vh - 3rem); object-fit: contain;}
+  #pet-why, #pet-more {order: 1;}
+  /* Album pictures two by two, big enough to see. */
+  #album-gallery .grid-container {--grid-cols: 2 !important; grid-template-columns: repeat(2, 1fr) !important;}
+  #carousel-gallery .grid-container {grid-template-columns: repeat(2, 1fr) !important;}
+}
 """
 
 
