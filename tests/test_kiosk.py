@@ -16,6 +16,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -144,7 +145,8 @@ def kiosk(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("kiosk")
     env = {"RELIVE_DEV": "1", "RELIVE_IDLE_S": str(IDLE_S), "RELIVE_TMP": str(tmp / "relive"),
            "GRADIO_TEMP_DIR": str(tmp / "relive" / "gradio"), "RELIVE_KIOSK": "", "RELIVE_PUBLIC_URL": "",
-           "RELIVE_RETENTION_S": ""}  # "" = the default: only the --kiosk flag turns kiosk mode on
+           "RELIVE_RETENTION_S": "",  # "" = the default: only the --kiosk flag turns kiosk mode on
+           "GRADIO_SERVER_NAME": "0.0.0.0"}  # as at the booth: phones reach it on the LAN
     log = tmp / "app.log"
     proc, url = launch_app(env, log=log, args=["--kiosk"])
     try:
@@ -264,7 +266,7 @@ def test_countdown_then_the_webcam_takes_the_photo(visitor):
 
 def _make_album(page, avatar_png: Path) -> str:
     """On the Carousel tab: upload a cut-out, one festival, make the album; returns the phone link shown."""
-    page.get_by_role("tab", name="3 · Carousel").click()
+    page.get_by_role("tab", name=re.compile(r"^3 · ")).click()
     page.locator("#carousel-avatar input[type=file]").set_input_files(str(avatar_png))
     page.wait_for_function("() => !!document.querySelector('#carousel-avatar img')", timeout=30_000)
     picks = page.locator("#album-picks input[type=checkbox]")
@@ -297,11 +299,20 @@ def test_the_qr_code_takes_the_album_to_a_phone(kiosk, album_a):
     status, png = _fetch(album_a.qr_src)
     assert status == 200
     decoded = decode_qr(Image.open(BytesIO(png)))
-    assert decoded == album_a.link == f"{kiosk.url}/souvenirs/{album_a.token}"
+    # never this machine's own address, which no phone reaches: its LAN address, on the kiosk's port
+    address, kiosk_address = urlsplit(decoded), urlsplit(kiosk.url)
+    assert decoded == album_a.link and address.path == f"/souvenirs/{album_a.token}"
+    assert address.hostname not in ("127.0.0.1", "localhost") and address.port == kiosk_address.port
     status, html = _fetch(decoded)  # what the phone opens
     assert status == 200
-    hrefs = re.findall(rb'href="([^"]+)"', html)
-    assert hrefs == [f"{album_a.token}/relive-album.zip".encode()]
+    hrefs = [href.decode() for href in re.findall(rb'href="([^"]+)"', html)]
+    previews = [src.decode() for src in re.findall(rb'<img src="([^"]+)"', html)]
+    picture = next(href for href in hrefs if href.endswith(".jpg"))
+    # each picture with a preview and its own save (the pet card too), the whole album as a zip at the end
+    assert previews == [href for href in hrefs if not href.endswith(".zip")]
+    assert f"{album_a.token}/pet-card.png" in hrefs and hrefs[-1] == f"{album_a.token}/relive-album.zip"
+    status, data = _fetch(f"{decoded.rsplit('/', 1)[0]}/{picture}")
+    assert status == 200 and Image.open(BytesIO(data)).size[0] > 100
     status, data = _fetch(f"{decoded}/relive-album.zip")
     assert status == 200
     with zipfile.ZipFile(BytesIO(data)) as archive:
@@ -309,6 +320,61 @@ def test_the_qr_code_takes_the_album_to_a_phone(kiosk, album_a):
         names = archive.namelist()
         assert len(names) == 1 and names[0].endswith(".jpg")
         Image.open(BytesIO(archive.read(names[0]))).verify()
+
+
+def _download_buttons(page) -> int:
+    """Everything on the page that would save a file onto the kiosk itself (in any language)."""
+    return page.locator('a[download], button[aria-label*="ownload" i], button[aria-label*="escarg" i], '
+                        'button[title*="ownload" i], #album-zip').filter(visible=True).count()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_the_kiosk_offers_no_download_at_all(album_a):
+    """The kiosk's downloads folder is the next visitor's: on the kiosk the phone (QR) is the only way home."""
+    page = album_a.page
+    assert page.locator("#album-gallery img").count() >= 1  # an album is there …
+    assert _download_buttons(page) == 0  # … and nothing to save it onto the kiosk
+    for tab in ("1 · ", "2 · "):
+        page.get_by_role("tab", name=re.compile("^" + tab)).click()
+        assert _download_buttons(page) == 0, tab
+    page.get_by_role("tab", name=re.compile(r"^3 · ")).click()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_a_portrait_kiosk_in_catalan_fits_fingers_and_shows_no_operator_text(browser, kiosk):
+    """1080×1920 in Catalan: sliders whole, icon buttons ≥ 44 px, the steps on one line, and no download command
+    or cache folder for visitors (those are the staff's, in the log)."""
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="ca-ES")
+    page = context.new_page()
+    try:
+        page.goto(kiosk.url)
+        page.locator("#pet-image img").wait_for(timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('.pending, .eta-bar, .progress-text')",
+                               timeout=60_000)
+        tops = [li.bounding_box()["y"] for li in page.locator("#relive-steps li").all()]
+        assert len(tops) == 3 and max(tops) - min(tops) < 2, tops  # one line
+        for slider in page.locator(".genre-slider").all():
+            block = slider.bounding_box()
+            for part in (slider.locator("input[type=range]"), slider.locator("input[type=number]")):
+                box = part.bounding_box()
+                assert block["x"] - 1 <= box["x"] and box["x"] + box["width"] <= block["x"] + block["width"] + 1
+        icons = page.locator("#pet-image button").filter(visible=True).all()
+        assert icons and all(min(b.bounding_box()["width"], b.bounding_box()["height"]) >= 44 for b in icons)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "kiosk_portrait_pet.png")
+        keep_screenshot(ARTIFACTS / "kiosk_portrait_pet.png", "kiosk_portrait.png")
+        page.get_by_role("tab", name=re.compile(r"^2 · ")).click()
+        missing = page.locator("button.label-wrap").filter(has_text="Per què falten")
+        if missing.count():
+            missing.first.click()
+        text = page.locator("body").inner_text()
+        for operator_text in ("hf download", "huggingface-cli", ".cache", "HF_HOME", "RELIVE_"):
+            assert operator_text not in text, operator_text
+        assert "Accepto que relive" in text
+    finally:
+        context.close()
 
 
 @pytest.mark.server

@@ -45,7 +45,7 @@ def build_demo() -> gr.Blocks:
         keepsakes = {"pet_card": gr.State(None), "portrait": gr.State(None)}  # they go home with the album
         lang = gr.State(None)  # the visitor's language: the browser's, then the header's buttons'; text made on
         # the server (explanations, notes, errors, captions) follows it
-        with gr.Tabs() as tabs:
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # on a phone too, every step stays on the bar
             with gr.Tab(t("tab.pet"), id="pet", elem_id="tab-pet") as pet_tab:
                 build_pet_tab(taste, keepsakes["pet_card"], lang, kiosk=config.kiosk)
                 next_from_pet = gr.Button(t("next.pet"), elem_classes="next-step")
@@ -60,8 +60,10 @@ def build_demo() -> gr.Blocks:
             target = NEXT[key]
             button.click(lambda target=target: (gr.Tabs(selected=target), i18n.steps(target)), None, [tabs, steps],
                          api_visibility="private")
-        # The browser's language (as Gradio's own texts use) once the page is there, then the buttons'.
-        demo.load(i18n.language, lang, lang, js=BROWSER_LANGUAGE_JS, api_visibility="private")
+        # The browser's language (the one Gradio's own texts use) once the page is there, then the buttons'. It
+        # comes through a hidden textbox: a page script's value reaches a handler as a component's, never a state's.
+        browser_language = gr.Textbox(visible=False)
+        demo.load(i18n.language, browser_language, lang, js=BROWSER_LANGUAGE_JS, api_visibility="private")
         for code, button in languages.items():
             button.click(lambda code=code: code, None, lang, js=kiosk.set_language_js(code), api_visibility="private")
         start_over.click(None, js=START_OVER_JS)

@@ -13,11 +13,12 @@ from relive.avatar.generator import GENERATORS
 from relive.avatar.pipeline import make_avatar
 from relive.avatar.prompt import DEFAULT_STYLE, style_choices
 from relive.config import settings
-from relive.ui import kiosk as page_js
 from relive.ui import i18n
+from relive.ui import kiosk as page_js
 from relive.ui.common import EXAMPLE_PHOTOS, Form, Mistake, example, friendly, log, on_gpu, show_examples
 from relive.ui.i18n import choice, choices, t
 from relive.ui.photo_input import PhotoInput
+
 
 def generator_choices() -> list[tuple]:
     return choices("gen", GENERATORS.choices(include_tests=settings().dev))
@@ -110,7 +111,8 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
                                  min_width=120)
                 dice = gr.Button(t("avatar.new_seed"), min_width=120)
                 backdrop = gr.Checkbox(value=True, label=t("avatar.backdrop"))
-            make = gr.Button(t("avatar.make"), variant="primary", elem_classes="big-action")
+            make = gr.Button(t("avatar.make"), variant="primary", elem_classes="big-action",
+                             elem_id="avatar-make")
         with gr.Column(scale=6):
             result = gr.Image(label=t("avatar.result"), type="pil", image_mode="RGBA", format="png",
                               interactive=False, height=560, elem_id="avatar-result",

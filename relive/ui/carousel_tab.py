@@ -9,8 +9,8 @@ from relive import imaging
 from relive.carousel import album
 from relive.carousel.backgrounds import Background, list_backgrounds
 from relive.carousel.fuse import DEFAULT_SCALE, is_bust, load_fusion_model
-from relive.ui import downloads, i18n, souvenirs
 from relive.errors import ModelUnavailable
+from relive.ui import downloads, i18n, souvenirs
 from relive.ui import kiosk as page_js
 from relive.ui.common import EXAMPLE_AVATAR, Form, Mistake, example, friendly, log, on_gpu, show_examples
 from relive.ui.i18n import t
@@ -39,6 +39,12 @@ def _translated(background) -> bool:
 def _title(background):
     """A background's title for a component (the browser translates it)."""
     return t(f"bg.{background.slug}") if _translated(background) else background.title
+
+
+def gallery_items(lang: str | None = None) -> list[tuple[str, str]]:
+    """The gallery's tiles: each background's picture and its title in ``lang`` (the tile's index is its id)."""
+    lang = i18n.language(lang)
+    return [(str(b.path), i18n.text(f"bg.{b.slug}", lang) if _translated(b) else b.title) for b in list_backgrounds()]
 
 
 def page_title(page, lang: str) -> str:
@@ -147,7 +153,7 @@ def show_qr(kiosk: bool, lang: str | None, request: gr.Request):
         return gr.Column(visible=False), None, ""
     base = souvenirs.base_url(request)
     url = souvenirs.souvenir_url(base, folder.name)
-    if not souvenirs.reachable_from_phones(base):
+    if kiosk and not souvenirs.reachable_from_phones(base):
         return gr.Column(visible=True), None, i18n.text("qr.unreachable", i18n.language(lang), url=base)
     # On the kiosk the link is only shown (tapping it would leave the app); in a browser it opens the page.
     link = f"`{url}`" if kiosk else f"[{url}]({url})"
@@ -181,7 +187,7 @@ def build_carousel_tab(cutout: gr.State, keepsakes: dict[str, gr.State], lang: g
             if show_examples():
                 gr.Examples([[example(EXAMPLE_AVATAR)]], inputs=avatar, label=t("carousel.examples"))
             first = backgrounds[0]  # chosen from the start: the avatar shows up on a stage as soon as it arrives
-            gallery = gr.Gallery([(str(b.path), b.title) for b in backgrounds], label=t("carousel.gallery"),
+            gallery = gr.Gallery(gallery_items(), label=t("carousel.gallery"),
                                  columns=3, height=330, allow_preview=False, selected_index=0,
                                  elem_id="carousel-gallery")
             own = gr.UploadButton(t("carousel.upload"), file_types=["image"], elem_id="carousel-upload")
@@ -237,6 +243,7 @@ def build_carousel_tab(cutout: gr.State, keepsakes: dict[str, gr.State], lang: g
     avatar.upload(take_avatar, avatar, cutout, api_visibility="private")
     avatar.clear(lambda: None, None, cutout, api_visibility="private")
     gallery.select(choose_background, cutout, [chosen, feet_x, feet_y], api_visibility="private")
+    lang.change(gallery_items, lang, gallery, api_visibility="private")  # the festivals' names in the new words
     own.upload(upload_background, own, [chosen, feet_x, feet_y], api_visibility="private")
     stage.select(placement.bind(tap), placement.inputs, [feet_x, feet_y], api_visibility="private")
     gr.on([chosen.change, feet_x.release, feet_y.release, scale.release, shadow.change, feet_x.change],

@@ -49,7 +49,7 @@ def friendly(fn):
                            print_exception=False) from None
         except gr.Error:  # Gradio's own checks: already worded for the visitor
             raise
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - a bug: logged with its traceback, the visitor told calmly
             log.error("unexpected error in %s:\n%s", fn.__name__, private_traceback(err))
             raise gr.Error(i18n.text("error.unexpected", lang), title=i18n.text("error.title", lang),
                            print_exception=False) from None

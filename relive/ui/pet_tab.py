@@ -12,8 +12,8 @@ from relive import genres
 from relive.pet.catalog import NOTHING, SLOTS, creatures, load_catalog
 from relive.pet.presets import PRESETS, preset_vector
 from relive.pet.souvenir import AUTO, make_pet
-from relive.ui.common import Form, friendly
 from relive.ui import i18n
+from relive.ui.common import Form, friendly
 from relive.ui.i18n import choice, t
 
 SLIDER_GROUPS = {
@@ -112,7 +112,7 @@ def build_pet_tab(taste: gr.State, pet_card: gr.State, lang: gr.State, kiosk: bo
                              elem_id="pet-image",
                              interactive=False, buttons=save)
             why = gr.Markdown(t("pet.hint"), elem_id="pet-why")
-            with gr.Tabs(elem_id="pet-more"):
+            with gr.Tabs(elem_id="pet-more", overflow_behavior="wrap"):
                 with gr.Tab(t("pet.chart_tab")):
                     chart = gr.Image(show_label=False, type="pil", interactive=False)
                 with gr.Tab(t("pet.card_tab")):

@@ -11,6 +11,8 @@ CSS = """
 #relive-title h1 {font-size: 2.4rem; margin-bottom: 0;}
 #relive-title p {margin-top: 0.2rem; opacity: 0.8;}
 .preset-row button {min-height: 48px; font-size: 1.05rem;}
+.preset-row {flex-wrap: wrap !important;}
+.preset-row button {flex: 1 1 150px !important; min-width: 130px !important;}
 .big-action {min-height: 56px; font-size: 1.15rem !important;}
 #relive-header {align-items: center;}
 #relive-title {min-width: 220px !important;}
@@ -37,9 +39,11 @@ CSS = """
 
 /* Phones: results where the visitor is looking. */
 @media (max-width: 700px) {
-  #relive-steps {min-width: 0 !important;}
-  .relive-steps {gap: 0.3rem;}
-  .relive-steps li {padding: 0.25rem 0.55rem; font-size: 0.95rem;}
+  #relive-steps {min-width: 100% !important;}  /* a line of its own, all three steps side by side */
+  .relive-steps {gap: 0.25rem; flex-wrap: nowrap;}
+  .relive-steps li {padding: 0.2rem 0.45rem; font-size: 0.9rem; gap: 0.25rem;}
+  .relive-steps li span {width: 1.3rem; height: 1.3rem;}
+  #carousel-gallery .caption-label {font-size: 0.8rem !important;}
   /* The Pet tab in one column: the pet right under the header, then the presets and sliders that change it. */
   #pet-row {flex-direction: column !important;}
   #pet-row > .column {display: contents !important;}
