@@ -30,8 +30,9 @@ CSS = """
 .relive-steps li.active span {background: var(--primary-500);}
 .next-step {min-height: 52px; margin-top: 0.5rem;}
 /* A picture's label sits above it, never over it (the avatar's head, the card's headline). */
-[data-testid="image"] label[data-testid="block-label"].float, #carousel-result label[data-testid="block-label"],
-#album-gallery label[data-testid="block-label"] {position: static !important; margin: 0.3rem 0 0.3rem 0.3rem;
+/* The block grows by the label's height instead of cutting the picture's bottom. */
+.block:has(> label[data-testid="block-label"].float) {height: auto !important; overflow: visible !important;}
+.block label[data-testid="block-label"].float {position: static !important; margin: 0.3rem 0 0.3rem 0.3rem;
   width: fit-content;}
 /* Festival names in full: captions wrap instead of "Sunse…". */
 #carousel-gallery .caption-label, #album-gallery .caption-label {white-space: normal !important; max-width: 96%;
