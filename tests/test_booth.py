@@ -172,3 +172,12 @@ def test_the_phone_page_previews_each_picture_with_its_own_save_and_the_zip_as_a
     assert saves == [f.name for f in files]  # … each with its own save, the zip as one more
     assert i18n.text(f"bg.{background.slug}", "ca") in html and "La targeta de la meva mascota" in html
     assert "Tot en un zip" in html
+
+
+def test_what_the_photo_looks_like_is_said_in_the_visitors_language():
+    from relive.avatar.attributes import Attributes
+
+    seen = Attributes(gender="woman", age_group="adult", age=33.4, confidence={"gender": 0.87}, source="test")
+    assert seen.summary() == "looks like: woman (87%), adult (about 33)"  # the library's own words: English
+    catalan = seen.summary(i18n.words("ca"))
+    assert catalan == f"sembla: {i18n.text('attr.woman', 'ca')} (87%), {i18n.text('attr.adult', 'ca')} (uns 33)"

@@ -288,6 +288,9 @@ def album_a(browser, kiosk, avatar_png):
     page.goto(kiosk.url)
     page.get_by_text("Choose your creature").wait_for(timeout=30_000)
     link = _make_album(page, avatar_png)
+    # A stays at the kiosk, looking at the album, while the other tests run (B's album alone takes longer than
+    # the idle time on a busy machine): a touch every second, as a visitor's would be.
+    page.evaluate("() => setInterval(() => window.relive.poke(), 1000)")
     qr_src = page.locator("#album-qr img").get_attribute("src")
     yield SimpleNamespace(page=page, link=link, token=TOKEN.search(link).group(1), qr_src=qr_src)
     context.close()
@@ -322,61 +325,6 @@ def test_the_qr_code_takes_the_album_to_a_phone(kiosk, album_a):
         Image.open(BytesIO(archive.read(names[0]))).verify()
 
 
-def _download_buttons(page) -> int:
-    """Everything on the page that would save a file onto the kiosk itself (in any language)."""
-    return page.locator('a[download], button[aria-label*="ownload" i], button[aria-label*="escarg" i], '
-                        'button[title*="ownload" i], #album-zip').filter(visible=True).count()
-
-
-@pytest.mark.browser
-@pytest.mark.server
-def test_the_kiosk_offers_no_download_at_all(album_a):
-    """The kiosk's downloads folder is the next visitor's: on the kiosk the phone (QR) is the only way home."""
-    page = album_a.page
-    assert page.locator("#album-gallery img").count() >= 1  # an album is there …
-    assert _download_buttons(page) == 0  # … and nothing to save it onto the kiosk
-    for tab in ("1 · ", "2 · "):
-        page.get_by_role("tab", name=re.compile("^" + tab)).click()
-        assert _download_buttons(page) == 0, tab
-    page.get_by_role("tab", name=re.compile(r"^3 · ")).click()
-
-
-@pytest.mark.browser
-@pytest.mark.server
-def test_a_portrait_kiosk_in_catalan_fits_fingers_and_shows_no_operator_text(browser, kiosk):
-    """1080×1920 in Catalan: sliders whole, icon buttons ≥ 44 px, the steps on one line, and no download command
-    or cache folder for visitors (those are the staff's, in the log)."""
-    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="ca-ES")
-    page = context.new_page()
-    try:
-        page.goto(kiosk.url)
-        page.locator("#pet-image img").wait_for(timeout=60_000)
-        page.wait_for_function("() => !document.querySelector('.pending, .eta-bar, .progress-text')",
-                               timeout=60_000)
-        tops = [li.bounding_box()["y"] for li in page.locator("#relive-steps li").all()]
-        assert len(tops) == 3 and max(tops) - min(tops) < 2, tops  # one line
-        for slider in page.locator(".genre-slider").all():
-            block = slider.bounding_box()
-            for part in (slider.locator("input[type=range]"), slider.locator("input[type=number]")):
-                box = part.bounding_box()
-                assert block["x"] - 1 <= box["x"] and box["x"] + box["width"] <= block["x"] + block["width"] + 1
-        icons = page.locator("#pet-image button").filter(visible=True).all()
-        assert icons and all(min(b.bounding_box()["width"], b.bounding_box()["height"]) >= 44 for b in icons)
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=ARTIFACTS / "kiosk_portrait_pet.png")
-        keep_screenshot(ARTIFACTS / "kiosk_portrait_pet.png", "kiosk_portrait.png")
-        page.get_by_role("tab", name=re.compile(r"^2 · ")).click()
-        missing = page.locator("button.label-wrap").filter(has_text="Per què falten")
-        if missing.count():
-            missing.first.click()
-        text = page.locator("body").inner_text()
-        for operator_text in ("hf download", "huggingface-cli", ".cache", "HF_HOME", "RELIVE_"):
-            assert operator_text not in text, operator_text
-        assert "Accepto que relive" in text
-    finally:
-        context.close()
-
-
 @pytest.mark.server
 def test_made_up_expired_and_unknown_links_are_404(kiosk, album_a):
     assert _fetch(f"{kiosk.url}/souvenirs/s-{'A' * 32}")[0] == 404
@@ -409,6 +357,27 @@ def test_two_visitors_never_see_each_others_results(kiosk, album_a, visitor, ava
     assert album_a.token not in page_b.content()
     assert album_a.page.locator("#album-qr-link").inner_text().strip() == album_a.link  # A still sees only A's
     assert TOKEN.search(link_b).group(1) not in album_a.page.content()
+
+
+def _download_buttons(page) -> list[str]:
+    """Everything on the page that would save a file onto the kiosk itself (in any language)."""
+    found = page.locator('a[download], button[aria-label*="ownload" i], button[aria-label*="escarg" i], '
+                         'button[title*="ownload" i], #album-zip').filter(visible=True)
+    return [found.nth(k).evaluate("e => (e.closest('[id]') || e).id + ': ' + e.outerHTML.slice(0, 120)")
+            for k in range(found.count())]
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_the_kiosk_offers_no_download_at_all(album_a):
+    """The kiosk's downloads folder is the next visitor's: on the kiosk the phone (QR) is the only way home."""
+    page = album_a.page
+    assert page.locator("#album-gallery img").count() >= 1  # an album is there …
+    assert _download_buttons(page) == []  # … and nothing to save it onto the kiosk
+    for tab in ("1 · ", "2 · "):
+        page.get_by_role("tab", name=re.compile("^" + tab)).click()
+        assert _download_buttons(page) == [], tab
+    page.get_by_role("tab", name=re.compile(r"^3 · ")).click()
 
 
 @pytest.mark.browser
@@ -450,3 +419,39 @@ def test_idle_kiosk_starts_over_and_forgets_the_visitor(kiosk, visitor, avatar_p
     while folder.exists() and time.monotonic() < deadline:  # the old session's files are deleted on unload
         time.sleep(0.2)
     assert not folder.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_a_portrait_kiosk_in_catalan_fits_fingers_and_shows_no_operator_text(browser, kiosk):
+    """1080×1920 in Catalan: sliders whole, icon buttons ≥ 44 px, the steps on one line, and no download command
+    or cache folder for visitors (those are the staff's, in the log)."""
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="ca-ES")
+    page = context.new_page()
+    try:
+        page.goto(kiosk.url)
+        page.locator("#pet-image img").wait_for(timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('.pending, .eta-bar, .progress-text')",
+                               timeout=60_000)
+        tops = [li.bounding_box()["y"] for li in page.locator("#relive-steps li").all()]
+        assert len(tops) == 3 and max(tops) - min(tops) < 2, tops  # one line
+        for slider in page.locator(".genre-slider").all():
+            block = slider.bounding_box()
+            for part in (slider.locator("input[type=range]"), slider.locator("input[type=number]")):
+                box = part.bounding_box()
+                assert block["x"] - 1 <= box["x"] and box["x"] + box["width"] <= block["x"] + block["width"] + 1
+        icons = page.locator("#pet-image button").filter(visible=True).all()
+        assert icons and all(min(b.bounding_box()["width"], b.bounding_box()["height"]) >= 44 for b in icons)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "kiosk_portrait_pet.png")
+        keep_screenshot(ARTIFACTS / "kiosk_portrait_pet.png", "kiosk_portrait.png")
+        page.get_by_role("tab", name=re.compile(r"^2 · ")).click()
+        missing = page.locator("button.label-wrap").filter(has_text="Per què falten")
+        if missing.count():
+            missing.first.click()
+        text = page.locator("body").inner_text()
+        for operator_text in ("hf download", "huggingface-cli", ".cache", "HF_HOME", "RELIVE_"):
+            assert operator_text not in text, operator_text
+        assert "Accepto que relive" in text
+    finally:
+        context.close()

@@ -35,13 +35,14 @@ def missing_generators() -> list[str]:
 
 
 @friendly
-def detect(photo, consent: bool):
+def detect(photo, consent: bool, lang: str | None):
     """Look at the photo (only with consent) and preselect what was seen; the visitor can change every field."""
     if photo is None or not consent:
         return (*[gr.update()] * len(attrs.FIELDS), "", None)
     found = attrs.analyse(photo)
     values = attrs.choice_values(found)
-    return (*[gr.update(value=values[name]) for name in attrs.FIELDS], f"*{found.summary()}*", found)
+    words = i18n.words(i18n.language(lang))
+    return (*[gr.update(value=values[name]) for name in attrs.FIELDS], f"*{found.summary(words)}*", found)
 
 
 @friendly
@@ -80,7 +81,8 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
             # A file path, not a decoded image: relive's own loader checks it and explains what is wrong. Made
             # before the consent box above it: the /avatar API lists the photo first.
             photo = PhotoInput(sources=["webcam", "upload"], type="filepath", label=t("avatar.photo"), height=360,
-                               elem_id="avatar-photo", webcam_options=gr.WebcamOptions(mirror=True), render=False)
+                               elem_id="avatar-photo", webcam_options=gr.WebcamOptions(mirror=True), render=False,
+                               buttons=["fullscreen"] if kiosk else None)
             consent = gr.Checkbox(label=t("avatar.consent"), value=False, elem_id="avatar-consent")
             photo.render()
             take_photo = gr.Button(t("avatar.take_photo"), elem_id="avatar-take-photo")
@@ -118,7 +120,7 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
                               interactive=False, height=560, elem_id="avatar-result",
                               buttons=["fullscreen"] if kiosk else ["download", "fullscreen"])
             info = gr.Markdown(t("avatar.hint"))
-    gr.on([photo.change, consent.change], detect, [photo, consent], [*fields.values(), seen, detected],
+    gr.on([photo.change, consent.change], detect, [photo, consent, lang], [*fields.values(), seen, detected],
           api_visibility="private", concurrency_id="analysis")
     generator.change(lambda name: gr.update(interactive=GENERATORS.get(name).is_diffusion), generator, style,
                      api_visibility="private")  # the instant filter has its own look: no style to choose

@@ -183,7 +183,7 @@ def build_carousel_tab(cutout: gr.State, keepsakes: dict[str, gr.State], lang: g
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
             avatar = PhotoInput(type="filepath", image_mode="RGBA", format="png", sources=["upload"], height=260,
-                              label=t("carousel.avatar"), elem_id="carousel-avatar")
+                                label=t("carousel.avatar"), elem_id="carousel-avatar", buttons=save)
             if show_examples():
                 gr.Examples([[example(EXAMPLE_AVATAR)]], inputs=avatar, label=t("carousel.examples"))
             first = backgrounds[0]  # chosen from the start: the avatar shows up on a stage as soon as it arrives

@@ -16,6 +16,7 @@ import gradio as gr
 from gradio.i18n import I18nData
 
 from relive.config import settings
+from relive.avatar.attributes import SUMMARY_WORDS
 from relive.pet.render import WORDS
 
 LANGUAGES = {"en": "English", "ca": "Català", "es": "Español"}  # each language named in itself
@@ -64,6 +65,7 @@ TEXT: dict[str, dict[str, str]] = {
         "pet.card": "Your card: download it with the arrow",
         # text the server makes (pet explanation, chart, card, notes, errors): in the session's language
         **WORDS,
+        **SUMMARY_WORDS,
         "pet.move_slider": "*Move a slider to tell your pet what you like!*",
         "avatar.kind_ai": "AI-generated", "avatar.kind_instant": "instant cartoon filter, no AI image model",
         "avatar.prompt": "Prompt", "avatar.progress": "{stage}: step {step} of {total}",
@@ -190,6 +192,8 @@ TEXT: dict[str, dict[str, str]] = {
         "card.title": "La meva mascota del festival", "card.into": "m'agrada {genres}",
         "card.everything": "una mica de tot", "card.made_with": "fet amb relive",
         "pet.move_slider": "*Mou un control lliscant per dir a la teva mascota què t'agrada!*",
+        "seen.looks_like": "sembla", "seen.you_chose": "has triat",
+        "seen.nothing": "no es fa servir res de la persona", "seen.about": "{value} (uns {age})",
         "avatar.kind_ai": "Generat amb IA", "avatar.kind_instant": "filtre de dibuix instantani, sense model d'IA",
         "avatar.prompt": "Indicació", "avatar.progress": "{stage}: pas {step} de {total}",
         "avatar.missing_intro": "No disponibles en aquesta màquina (el personal els pot afegir):",
@@ -312,6 +316,8 @@ TEXT: dict[str, dict[str, str]] = {
         "card.title": "Mi mascota del festival", "card.into": "me gusta {genres}",
         "card.everything": "un poco de todo", "card.made_with": "hecho con relive",
         "pet.move_slider": "*¡Mueve un control deslizante para decirle a tu mascota qué te gusta!*",
+        "seen.looks_like": "parece", "seen.you_chose": "has elegido",
+        "seen.nothing": "no se usa nada de la persona", "seen.about": "{value} (unos {age})",
         "avatar.kind_ai": "Generado con IA", "avatar.kind_instant": "filtro de dibujo instantáneo, sin modelo de IA",
         "avatar.prompt": "Indicación", "avatar.progress": "{stage}: paso {step} de {total}",
         "avatar.missing_intro": "No disponibles en esta máquina (el personal puede añadirlos):",
