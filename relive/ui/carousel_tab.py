@@ -188,7 +188,7 @@ def build_carousel_tab(cutout: gr.State, keepsakes: dict[str, gr.State], lang: g
                 gr.Examples([[example(EXAMPLE_AVATAR)]], inputs=avatar, label=t("carousel.examples"))
             first = backgrounds[0]  # chosen from the start: the avatar shows up on a stage as soon as it arrives
             gallery = gr.Gallery(gallery_items(), label=t("carousel.gallery"),
-                                 columns=3, height=330, allow_preview=False, selected_index=0,
+                                 columns=3, height=330, allow_preview=False, selected_index=0, buttons=[],
                                  elem_id="carousel-gallery")
             own = gr.UploadButton(t("carousel.upload"), file_types=["image"], elem_id="carousel-upload")
             chosen = gr.State(first)  # a gallery Background (its id), or the path of an uploaded photo

@@ -55,7 +55,7 @@ label.selected, .wrap label {min-height: 52px; align-items: center;}
 /* The step indicator on one line in every language: the header wraps around it instead. */
 #relive-header {flex-wrap: wrap !important; row-gap: 0.4rem;}
 .relive-steps {flex-wrap: nowrap !important;}
-#relive-steps {min-width: 0 !important;}
+#relive-steps {min-width: max-content !important; flex: 1 0 auto !important;}
 """
 
 # Overlays of the page script, in every mode (the countdown works in a browser too).

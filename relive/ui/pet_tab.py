@@ -114,7 +114,7 @@ def build_pet_tab(taste: gr.State, pet_card: gr.State, lang: gr.State, kiosk: bo
             why = gr.Markdown(t("pet.hint"), elem_id="pet-why")
             with gr.Tabs(elem_id="pet-more", overflow_behavior="wrap"):
                 with gr.Tab(t("pet.chart_tab")):
-                    chart = gr.Image(show_label=False, type="pil", interactive=False)
+                    chart = gr.Image(show_label=False, type="pil", interactive=False, buttons=save)
                 with gr.Tab(t("pet.card_tab")):
                     card = gr.Image(label=t("pet.card"), type="pil", format="png",
                                     interactive=False, buttons=save)
