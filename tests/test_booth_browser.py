@@ -116,6 +116,7 @@ def test_a_whole_journey_on_a_phone_in_catalan_and_spanish(browser, app_url, pho
         why = page.locator("#pet-why").inner_text()
         assert i18n.text("genre.Jazz", lang) in why and "match" not in why, why
         _no_english(page, lang, "pet")
+        page.evaluate("() => document.querySelector('#pet-image').scrollIntoView({block: 'start'})")
         _shot(page, f"phone_{lang}_pet", docs=f"phone_{lang}_pet.png" if lang == "ca" else None)
 
         # 2 · Avatar: the consent error in the visitor's language, gone after success; the avatar in view
