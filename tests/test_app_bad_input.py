@@ -7,12 +7,11 @@ import io
 
 import pytest
 from gradio_client import Client, handle_file
+from helpers import save_test_avatar
 from PIL import Image
 
 from relive.carousel.backgrounds import list_backgrounds
 from relive.pet.catalog import creatures
-
-from helpers import save_test_avatar
 
 pytestmark = pytest.mark.server
 

@@ -20,9 +20,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from helpers import ARTIFACTS, FAKE_WEBCAM_ARGS, drag_slider_to_end, keep_screenshot, launch_chromium, save_test_avatar
+from PIL import Image
 
 IDLE_S = 12  # long enough for every step of a test, short enough to wait for
 TOKEN = re.compile(r"/souvenirs/(s-[A-Za-z0-9_-]{32})")
