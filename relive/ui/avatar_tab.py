@@ -45,6 +45,11 @@ def detect(photo, consent: bool, lang: str | None):
     return (*[gr.update(value=values[name]) for name in attrs.FIELDS], f"*{found.summary(words)}*", found)
 
 
+def tapped_point(evt: gr.SelectData) -> tuple[float, float]:
+    """A tap on the photo, in its pixels: the avatar is made of the person whose face is nearest."""
+    return tuple(evt.index)
+
+
 @friendly
 @on_gpu
 def avatar(form, progress=gr.Progress()):
@@ -60,10 +65,13 @@ def avatar(form, progress=gr.Progress()):
 
     taste = form.taste if form.taste is not None else np.zeros(genres.N_GENRES)  # no slider moved yet
     result = make_avatar(form.photo, taste, generator=form.generator, style=form.style, seed=int(form.seed or 0),
-                         choices=form.choices, detected=form.detected, backdrop=form.backdrop, progress=report)
+                         choices=form.choices, detected=form.detected, backdrop=form.backdrop, choose=form.tapped,
+                         progress=report)
     kind = i18n.text("avatar.kind_ai" if result.is_diffusion else "avatar.kind_instant", lang)
     label = i18n.text(f"gen.{form.generator}", lang) if i18n.has(f"gen.{form.generator}") else result.label
     lines = [f"**{kind}** · {label} · {sum(result.timings.values()):.1f} s", *result.notices]
+    if result.framing is not None and result.framing.faces_found > 1:
+        lines.append(i18n.text("avatar.tap_another", lang))
     if result.prompt:  # the prompt is the model's English, shown as it was given
         lines.append(f"<details><summary>{i18n.text('avatar.prompt', lang)}</summary>{result.prompt.positive}"
                      "</details>")
@@ -76,6 +84,7 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
     (RGBA, in memory) into ``cutout`` for the Carousel tab and the picture into ``portrait`` (it goes home with
     the album). A kiosk offers no download."""
     detected = gr.State(None)
+    tapped = gr.State(None)  # where the visitor tapped the photo to choose a person; None: the main person
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
             # A file path, not a decoded image: relive's own loader checks it and explains what is wrong. Made
@@ -125,8 +134,10 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
     generator.change(lambda name: gr.update(interactive=GENERATORS.get(name).is_diffusion), generator, style,
                      api_visibility="private")  # the instant filter has its own look: no style to choose
     dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")
+    photo.select(tapped_point, None, tapped, api_visibility="private")
+    photo.change(lambda: None, None, tapped, api_visibility="private")  # a new photo: its main person again
     take_photo.click(None, js=page_js.TAKE_PHOTO_JS)  # 3-2-1 on screen, then the webcam's own capture button
     form = Form(photo=photo, consent=consent, choices=fields, style=style, generator=generator, seed=seed,
-                backdrop=backdrop, detected=detected, taste=taste, lang=lang)
-    make.click(form.bind(avatar), form.inputs, [result, info, cutout, portrait], api_name="avatar", concurrency_id="gpu",
-               concurrency_limit=1).success(None, js=page_js.after_success_js("avatar-result"))
+                backdrop=backdrop, detected=detected, tapped=tapped, taste=taste, lang=lang)
+    make.click(form.bind(avatar), form.inputs, [result, info, cutout, portrait], api_name="avatar",
+               concurrency_id="gpu", concurrency_limit=1).success(None, js=page_js.after_success_js("avatar-result"))
