@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from relive.testing import launch_app, stop_app
@@ -20,11 +22,17 @@ def one_torch_thread():
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """``python app.py`` on a free local port, as a user would start it; yields its URL."""
+def app_server(tmp_path_factory):
+    """``python app.py`` on a free local port, as a user would start it; yields its URL and its log file."""
     log = tmp_path_factory.mktemp("app") / "app.log"
     proc, url = launch_app({"RELIVE_DEV": "1"}, log=log)  # RELIVE_DEV: offer the tiny generator
     try:
-        yield url
+        yield SimpleNamespace(url=url, log=log)
     finally:
         stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    """The URL of :func:`app_server`."""
+    return app_server.url

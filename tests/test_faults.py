@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.request
+from types import SimpleNamespace
 
 import gradio as gr
 import pytest
@@ -39,8 +40,10 @@ def cutout(tmp_path):
 def _make_avatar(photo: str, generator: str):
     from relive.ui.avatar_tab import avatar
 
-    taste = genres.from_mapping({"Rock": 1}).tolist()
-    return avatar(photo, True, "woman", "adult", "prefer not to say", "anime", generator, 3, False, None, *taste)
+    form = SimpleNamespace(photo=photo, consent=True, style="anime", generator=generator, seed=3, backdrop=False,
+                           choices={"gender": "woman", "age_group": "adult", "skin_tone": "prefer not to say"},
+                           detected=None, tapped=None, taste=genres.from_mapping({"Rock": 1}), lang="en")
+    return avatar(form)
 
 
 def test_out_of_memory_is_a_friendly_error_and_the_next_request_works(photo, monkeypatch, one_torch_thread):
@@ -57,7 +60,7 @@ def test_out_of_memory_is_a_friendly_error_and_the_next_request_works(photo, mon
     with pytest.raises(gr.Error) as err:
         _make_avatar(photo, "tiny")
     assert OOM_FIX in str(err.value.message)
-    image, info, cutout = _make_avatar(photo, "tiny")
+    image, info, *_ = _make_avatar(photo, "tiny")
     assert image.size == (1024, 1024) and "AI-generated" in info and len(calls) == 2
 
 
@@ -70,7 +73,8 @@ def test_a_full_temp_disk_is_an_error_not_a_crash(cutout, tmp_path, monkeypatch)
     settings.cache_clear()
     try:
         with pytest.raises(gr.Error, match="RELIVE_TMP"):
-            make_album(cutout, [list_backgrounds()[0].slug], 0.6, True, None)
+            make_album(SimpleNamespace(cutout=None, avatar=cutout, picks=[list_backgrounds()[0].slug], scale=0.6,
+                                       shadow=True, lang="en", pet_card=None, portrait=None), None)
     finally:
         settings.cache_clear()
 

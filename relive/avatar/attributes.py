@@ -24,6 +24,7 @@ from __future__ import annotations
 import abc
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +66,11 @@ RELATIVE_FACE_SCORE = 0.25
 NO_FACE_NOTICE = "No face found, so nothing was guessed; choose how the avatar should look yourself"
 
 
+# The words of :meth:`Attributes.summary`, in English; a UI passes its visitor's language with the same keys.
+SUMMARY_WORDS = {"seen.looks_like": "looks like", "seen.you_chose": "you chose",
+                 "seen.nothing": "nothing about the person is used", "seen.about": "{value} (about {age})"}
+
+
 @dataclass(frozen=True)
 class Attributes:
     """What the prompt may say about the person; every field can be overridden by the user.
@@ -87,22 +93,24 @@ class Attributes:
     user_fields: frozenset[str] = frozenset()
     withheld: frozenset[str] = frozenset()
 
-    def summary(self) -> str:
-        """One line for the UI, worded as a guess: 'looks like: woman (87%), adult (about 33)'."""
+    def summary(self, words: Mapping[str, str] = SUMMARY_WORDS) -> str:
+        """One line for the UI, worded as a guess: 'looks like: woman (87%), adult (about 33)'; in ``words`` (same
+        keys as :data:`SUMMARY_WORDS`; ``attr.<value>`` keys, when given, translate the values)."""
         guessed, chosen = [], []
         for name in FIELDS:
             value = getattr(self, name)
             if value is None or name in self.withheld or (name == "gender" and value == "person"):
                 continue
+            shown = words.get(f"attr.{value}", value)
             if name in self.user_fields:
-                chosen.append(value)
+                chosen.append(shown)
             elif name == "age_group" and self.age is not None:
-                guessed.append(f"{value} (about {round(self.age)})")
+                guessed.append(words["seen.about"].format(value=shown, age=round(self.age)))
             else:
-                guessed.append(f"{value} ({self.confidence.get(name, 0):.0%})")
-        parts = [f"{intro}: {', '.join(values)}" for intro, values in (("looks like", guessed), ("you chose", chosen))
-                 if values]
-        text = "; ".join(parts) or "nothing about the person is used"
+                guessed.append(f"{shown} ({self.confidence.get(name, 0):.0%})")
+        parts = [f"{words[intro]}: {', '.join(values)}"
+                 for intro, values in (("seen.looks_like", guessed), ("seen.you_chose", chosen)) if values]
+        text = "; ".join(parts) or words["seen.nothing"]
         return " — ".join(filter(None, (text, self.notice)))
 
 

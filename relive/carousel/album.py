@@ -31,6 +31,7 @@ from relive.errors import InvalidImage, InvalidInput
 
 MIN_PERSON = 0.01  # a photo whose cut-out covers less than this share has nobody in it
 LABEL = "AI-edited · relive"
+OWN_PHOTO = "my-photo"  # the slug of a page made on an uploaded picture (not a gallery background)
 SELFIE_SIDES = (0.3, 0.7)  # a bust sits off-centre, left or right, like a selfie, so the scene shows beside it
 
 
@@ -129,7 +130,7 @@ def fuse_on(background, avatar: Image.Image, *, feet: tuple[float, float] | None
     the feet default to the standard placement."""
     info, scene, placing = _stage(background, avatar, feet, scale, turn)
     fused = fuse(scene, avatar, shadow=shadow, model=model, **placing)
-    return AlbumPage(info.slug if info else "my-photo", info.title if info else "My festival photo", fused)
+    return AlbumPage(info.slug if info else OWN_PHOTO, info.title if info else "My festival photo", fused)
 
 
 def make_album(avatar: Image.Image, backgrounds: Sequence, *, scale: float | None = None, shadow: bool | None = None,

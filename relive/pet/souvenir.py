@@ -57,8 +57,9 @@ def apply_swaps(rows: tuple[int | None, ...], catalog: Catalog, swaps: Mapping[s
 
 def make_pet(vec: np.ndarray, *, creature: str | None = None, strategy: str = "best", seed: int | None = None,
              swaps: Mapping[str, str] | None = None, catalog: Catalog | None = None,
-             size: int = render.PET_SIZE) -> PetSouvenir:
-    """Everything the Pet tab and ``relive pet`` show, for one preference vector."""
+             size: int = render.PET_SIZE, words: Mapping[str, str] = render.WORDS) -> PetSouvenir:
+    """Everything the Pet tab and ``relive pet`` show, for one preference vector; the chart, card and explanation
+    in ``words`` (English by default, see :data:`relive.pet.render.WORDS`)."""
     vec = genres.validate(vec)
     if not 64 <= size <= 4096:
         raise InvalidInput(f"pet size must be between 64 and 4096 pixels, got {size}")
@@ -69,7 +70,7 @@ def make_pet(vec: np.ndarray, *, creature: str | None = None, strategy: str = "b
     cos, _ = matcher.similarities(vec[None, :], catalog)
     sims = tuple(float(cos[0, r]) if r is not None else 0.0 for r in rows)
     image = render.render_pet(catalog, creature_path(creature), rows, size)
-    chart = render.taste_chart(vec, catalog, rows)
-    explanation = render.explain(vec, catalog, rows, sims)
-    card = render.pet_card(image, chart, genres.top_genres(vec), explanation)
+    chart = render.taste_chart(vec, catalog, rows, words=words)
+    explanation = render.explain(vec, catalog, rows, sims, words=words)
+    card = render.pet_card(image, chart, genres.top_genres(vec), explanation, words=words)
     return PetSouvenir(vec, match, rows, image, chart, card, explanation)
