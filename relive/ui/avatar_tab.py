@@ -31,14 +31,29 @@ def unavailable_note() -> str:
     return ("Not available on this machine:\n" + "\n".join(missing)) if missing else ""
 
 
-@friendly
-def detect(photo, consent: bool):
-    """Look at the photo (only with consent) and preselect what was seen; the visitor can change every field."""
-    if photo is None or not consent:
-        return (*[gr.update()] * len(attrs.FIELDS), "", None)
-    found = attrs.analyse(photo)
+def _prefill(photo) -> tuple:
+    found = attrs.suggest(photo)
     values = attrs.choice_values(found)
     return (*[gr.update(value=values[name]) for name in attrs.FIELDS], f"*{found.summary()}*", found)
+
+
+@friendly
+def suggest(photo, consent: bool):
+    """The visitor's tap: look at the photo and pre-fill the choices; the visitor can change every field."""
+    if not consent:
+        raise gr.Error(NEED_CONSENT)
+    if photo is None:
+        raise gr.Error(NEED_PHOTO)
+    return _prefill(photo)
+
+
+@friendly
+def photo_changed(photo, consent: bool):
+    """A new photo (or consent): pre-filled only where the operator turned face analysis on; else nothing is
+    guessed and an earlier photo's suggestion is forgotten."""
+    if settings().face_analysis and photo is not None and consent:
+        return _prefill(photo)
+    return (*[gr.update()] * len(attrs.FIELDS), "", None)
 
 
 @friendly
@@ -83,6 +98,7 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
                 fields = [gr.Dropdown([(choice("attr", value), value) for value in values],
                                       value=attrs.PREFER_NOT_TO_SAY, label=t(f"field.{name}"), min_width=140)
                           for name, values in attrs.choices().items()]
+            suggest_button = gr.Button(t("avatar.suggest"), size="sm", elem_id="avatar-suggest")
             default = GENERATORS.default_name()
             generator = gr.Radio(generator_choices(), value=default, label=t("avatar.generator"))
             style = gr.Radio(choices("style", style_choices()), value=DEFAULT_STYLE, label=t("avatar.style"),
@@ -102,8 +118,10 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
                               interactive=False, height=560, elem_id="avatar-result",
                               buttons=["download", "fullscreen"])
             info = gr.Markdown(t("avatar.hint"))
-    gr.on([photo.change, consent.change], detect, [photo, consent], [*fields, seen, detected],
+    gr.on([photo.change, consent.change], photo_changed, [photo, consent], [*fields, seen, detected],
           api_visibility="private", concurrency_id="analysis")
+    suggest_button.click(suggest, [photo, consent], [*fields, seen, detected], api_visibility="private",
+                         concurrency_id="analysis")
     generator.change(lambda name: gr.update(interactive=GENERATORS.get(name).is_diffusion), generator, style,
                      api_visibility="private")  # the instant filter has its own look: no style to choose
     dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")

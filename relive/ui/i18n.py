@@ -85,6 +85,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.make": "Make my avatar",
         "avatar.result": "Your avatar (see below: AI-generated or instant filter)",
         "avatar.hint": "*Your avatar wears your two favourite genres from the Pet tab.*",
+        "avatar.suggest": "Suggest from my photo (you can change it)",
         # Carousel tab
         "carousel.avatar": "Your avatar: from the Avatar tab, or upload a photo or PNG cut-out",
         "carousel.examples": "Or try an example avatar",
@@ -182,6 +183,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.make": "Fes el meu avatar",
         "avatar.result": "El teu avatar (mira a sota: generat per IA o filtre instantani)",
         "avatar.hint": "*El teu avatar porta els teus dos gèneres preferits de la pestanya Mascota.*",
+        "avatar.suggest": "Suggereix-ho a partir de la meva foto (ho pots canviar)",
         "carousel.avatar": "El teu avatar: de la pestanya Avatar, o puja una foto o un retall PNG",
         "carousel.examples": "O prova un avatar d'exemple",
         "carousel.gallery": "Tria un festival",
@@ -277,6 +279,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.make": "Haz mi avatar",
         "avatar.result": "Tu avatar (mira abajo: generado por IA o filtro instantáneo)",
         "avatar.hint": "*Tu avatar lleva tus dos géneros favoritos de la pestaña Mascota.*",
+        "avatar.suggest": "Sugiérelo a partir de mi foto (puedes cambiarlo)",
         "carousel.avatar": "Tu avatar: de la pestaña Avatar, o sube una foto o un recorte PNG",
         "carousel.examples": "O prueba un avatar de ejemplo",
         "carousel.gallery": "Elige un festival",
