@@ -56,7 +56,7 @@ def test_nothing_about_the_visitor_outlives_the_retention_window(tmp_path):
     try:
         client = Client(url, verbose=False, download_files=tmp_path / "client")  # the visitor's own copies
         taste = genres.from_mapping({"Punk": 1}).tolist()
-        avatar, _, = client.predict(handle_file(str(photo)), True, "woman", "adult", "prefer not to say", "anime",
+        avatar, _, = client.predict(handle_file(str(photo)), True, "woman", "adult", "prefer not to say", "comic",
                                     "instant", 1, False, *taste, api_name="/avatar")
         background = handle_file(str(list_backgrounds()[0].path))
         client.predict(handle_file(avatar), background, 0.5, 0.9, 0.6, True, api_name="/fuse")

@@ -10,7 +10,7 @@ from relive import genres
 from relive.avatar import attributes as attrs
 from relive.avatar.generator import GENERATORS
 from relive.avatar.pipeline import make_avatar
-from relive.avatar.prompt import DEFAULT_STYLE, style_choices
+from relive.avatar.prompt import DEFAULT_OFFLINE_STYLE, DEFAULT_STYLE, style_choices
 from relive.config import settings
 from relive.ui import kiosk
 from relive.ui.common import EXAMPLE_PHOTOS, example, friendly, on_gpu, show_examples
@@ -29,6 +29,14 @@ def unavailable_note() -> str:
     missing = [f"- **{GENERATORS.get(n).label}**: {a.reason}" for n, a in GENERATORS.available().items()
                if not a and not GENERATORS.get(n).for_tests]
     return ("Not available on this machine:\n" + "\n".join(missing)) if missing else ""
+
+
+def styles_for(generator: str) -> dict:
+    """The style choices the generator draws — every one live (the instant filter: its offline looks) — and the
+    value to show: the generator's default style."""
+    offline = not GENERATORS.get(generator).is_diffusion
+    return {"choices": choices("style", style_choices(offline=offline)),
+            "value": DEFAULT_OFFLINE_STYLE if offline else DEFAULT_STYLE}
 
 
 def _prefill(photo) -> tuple:
@@ -101,8 +109,8 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
             suggest_button = gr.Button(t("avatar.suggest"), size="sm", elem_id="avatar-suggest")
             default = GENERATORS.default_name()
             generator = gr.Radio(generator_choices(), value=default, label=t("avatar.generator"))
-            style = gr.Radio(choices("style", style_choices()), value=DEFAULT_STYLE, label=t("avatar.style"),
-                             info=t("avatar.style_info"), interactive=GENERATORS.get(default).is_diffusion)
+            style = gr.Radio(**styles_for(default), label=t("avatar.style"), info=t("avatar.style_info"),
+                             elem_id="avatar-style")
             note = unavailable_note()
             if note:
                 with gr.Accordion(t("avatar.missing"), open=False):
@@ -122,8 +130,7 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
           api_visibility="private", concurrency_id="analysis")
     suggest_button.click(suggest, [photo, consent], [*fields, seen, detected], api_visibility="private",
                          concurrency_id="analysis")
-    generator.change(lambda name: gr.update(interactive=GENERATORS.get(name).is_diffusion), generator, style,
-                     api_visibility="private")  # the instant filter has its own look: no style to choose
+    generator.change(lambda name: gr.update(**styles_for(name)), generator, style, api_visibility="private")
     dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")
     take_photo.click(None, js=kiosk.TAKE_PHOTO_JS)  # 3-2-1 on screen, then the webcam's own capture button
     make.click(avatar, [photo, consent, *fields, style, generator, seed, backdrop, detected, *taste],
