@@ -493,7 +493,7 @@ def ink_sketch(c: Canvas) -> np.ndarray:
     return c.ink(art, weight=0.8)
 
 
-POP_STEPS = (0.4, 0.75, 1.18)  # where the poster's four tones meet, as shares of the face's median lightness
+POP_STEPS = (0.25, 0.5, 0.95)  # where the poster's four tones meet, as shares of the face's median lightness
 POP_FACE_STEPS = (0.45, 0.7, 0.9, 1.1)  # the skin's: more, closer steps, so the face keeps its modelling
 POP_MODELLING = 0.4
 
@@ -512,8 +512,8 @@ def pop_art(c: Canvas) -> np.ndarray:
     skin = np.maximum(cv2.GaussianBlur(c.skin_and_face(centres, labels)[labels].astype(np.float32), (0, 0), 1.5),
                       c.face_area(1.0))
     hue = _skin_hue(lab, face)
-    tones = [np.asarray(colour, np.float32) for colour in (c.look.ink, c.look.accent2, c.look.accent,
-                                                             c.look.tones[2])]
+    tones = [np.asarray(colour, np.float32) for colour in (c.look.tones[0], c.look.accent2, c.look.accent,
+                                                             c.look.tones[2])]  # flat poster blocks, no black
     skins = [np.asarray(c.look.ink, np.float32), *(_pop_skin(hue, light) for light in (105, 150, 195, 236))]
     face_flat = flatten_colours(c.smoothed)
     face_level = _levels(_lab(face_flat)[..., 0] / 255, middle, POP_FACE_STEPS)
