@@ -93,6 +93,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        """The settings the ``RELIVE_*`` environment variables describe (defaults for the unset ones)."""
         defaults = cls()
         return cls(
             assets_dir=_env_path("RELIVE_ASSETS", defaults.assets_dir),
@@ -124,11 +125,13 @@ class Settings:
 
     @property
     def pet_dir(self) -> Path:
+        """The pet art: accessories.csv, creatures and accessory PNGs."""
         return self.assets_dir / "pet"
 
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
+    """This process's settings, read once from the environment (``settings.cache_clear()`` re-reads)."""
     return Settings.from_env()
 
 

@@ -1,25 +1,10 @@
-"""Shared fixtures: small random catalogues for matcher tests and a launched app for server/browser tests."""
+"""Shared fixtures: one torch thread for the tiny diffusion models and a launched app for server/browser tests."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-from relive import genres
-from relive.pet.catalog import Catalog
 from relive.testing import launch_app, stop_app
-
-
-def random_catalog(rng: np.random.Generator, per_slot=(12, 11, 13), density: float = 0.3, decimals: int | None = 2) -> Catalog:
-    """A catalogue of random accessory vectors (no images), ``per_slot`` accessories for Head, Face, Torso."""
-    types = tuple(t for t, n in zip(("Head", "Face", "Torso"), per_slot) for _ in range(n))
-    vectors = rng.random((len(types), genres.N_GENRES)) * (rng.random((len(types), genres.N_GENRES)) < density)
-    if decimals is not None:
-        vectors = np.round(vectors, decimals)
-    order = rng.permutation(len(types))  # slots interleaved, as a hand-edited CSV might be
-    return Catalog(Path("."), tuple(f"a{i}.png" for i in order), tuple(types[i] for i in order), vectors[order])
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pytest
 import skimage.data
 import torch
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from relive import genres
@@ -87,7 +88,7 @@ def test_a_missing_fusion_model_is_reported_at_start_and_the_other_tabs_work(tmp
                                    *genres.from_mapping({"Jazz": 1}).tolist(), api_name="/pet")
         assert Image.open(image).size[0] > 0
         background = handle_file(str(list_backgrounds()[0].path))
-        with pytest.raises(Exception, match="no fusion model"):
+        with pytest.raises(AppError, match="no fusion model"):
             client.predict(handle_file(cutout), background, 0.5, 0.9, 0.6, True, api_name="/fuse")
     finally:
         stop_app(proc)

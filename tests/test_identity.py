@@ -15,7 +15,7 @@ from skimage import data
 from relive.backends import identity
 from relive.config import settings
 from relive.errors import InvalidImage, ModelUnavailable
-from relive.sample_people import real_photos
+from relive.avatar.sample_people import real_photos
 
 MODELS = settings().models_dir
 needs_models = pytest.mark.skipif(

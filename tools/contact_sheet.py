@@ -8,8 +8,8 @@ every creature. Layers are stacked creature → Torso → Face → Head with
 ``PIL.Image.alpha_composite``; run ``tools/render_pet_art.py`` first.
 
 ``--avatars docs/avatar_looks.png``: the instant avatar of each people photo (the real ones and the composed
-group photos of :mod:`relive.sample_people`) in every offline look, one row per look, each cell labelled with
-dlib's identity distance photo ↔ avatar when ``make models`` fetched its model. ``--before DIR`` adds a first
+group photos of :mod:`relive.avatar.sample_people`) in every offline look, one row per look, each cell labelled
+with dlib's identity distance photo ↔ avatar when ``make models`` fetched its model. ``--before DIR`` adds a first
 row drawn by another relive tree (e.g. ``git archive main relive | tar -x -C DIR``): today's look, before.
 
 Usage: python tools/contact_sheet.py [--out PATH] [--full-out PATH] [--cell 160] [--per-row 3]
@@ -142,7 +142,7 @@ PEOPLE = ("astronaut", "camera", "grace_hopper", "two_touching", "near_and_far",
 TASTES = ("Reggae=1,Jazz=0.6", "Rock=1,Punk=0.5", "Jazz=1,Soul=0.5", "Electronic=1,Pop=0.6", "Folk=1,Indie=0.5",
           "Pop=1,Hip-hop=0.5")
 # Run in a separate process on the tree given by --before: the instant avatars as that tree draws them, from the
-# photos saved as 0.png, 1.png… (that tree may not have relive.sample_people).
+# photos saved as 0.png, 1.png… (that tree may not have relive.avatar.sample_people).
 BEFORE_SCRIPT = """
 import sys
 from PIL import Image
@@ -155,7 +155,7 @@ for index, taste in enumerate(sys.argv[2].split(";")):
 
 
 def _people_photos() -> dict:
-    from relive.sample_people import all_photos
+    from relive.avatar.sample_people import all_photos
 
     photos = all_photos()
     return {name: photos[name] for name in PEOPLE}

