@@ -68,8 +68,9 @@ def test_the_avatar_tab_shows_nothing_guessed_by_default(photos, tmp_path):
     photos["grace_hopper"].save(path)
     *fields, seen, detected = avatar_tab.photo_changed(str(path), True)
     assert detected is None and seen == "" and all("value" not in update for update in fields)
+    tapped = None  # no face tapped: the main person
     _, info, _ = avatar_tab.avatar(str(path), True, *UI_DEFAULT.values(), "anime", "tiny", 0, False, detected,
-                                   *TASTE, progress=lambda *args, **kwargs: None)
+                                   tapped, *TASTE, progress=lambda *args, **kwargs: None)
     assert "a person" in info and not STATED.search(info), info
 
 
