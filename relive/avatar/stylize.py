@@ -47,6 +47,7 @@ SAMPLE = 96  # k-means is fitted on a copy this size
 LEVELS_SPAN = 190  # a photo whose grey spans less than this (1st–99th percentile) is stretched
 FACE_WEIGHT = 4  # the face's pixels count this many times when the colours are fitted
 FLATTEN = 350  # fast global smoother's lambda at WORK px
+FACE_FLATTEN = FLATTEN / 3  # the face keeps more of its modelling: who it is
 SPECK = 1.5e-4  # ink strokes smaller than this fraction of the image (~150 px at 1024²) are dropped
 CHROMA = 1.25  # cel colours a little more saturated than the photo
 SKIN_GLOW = 0.2  # and skin a little more again: a healthy cartoon glow
@@ -461,7 +462,7 @@ def clean_comic(c: Canvas) -> np.ndarray:
     palette = palette * (1 - amount) + tone * amount
     art = np.take(palette, labels, axis=0)
     keep = np.maximum(cv2.GaussianBlur(skin[labels].astype(np.float32), (0, 0), 1.5), c.face_area())[..., None]
-    art = art * (1 - keep) + _clean_skin(flatten_colours(c.smoothed)) * keep  # the face: less flattened
+    art = art * (1 - keep) + _clean_skin(flatten_colours(c.smoothed, FACE_FLATTEN)) * keep  # the face: less flat
     art = cv2.resize(c.rim(art), (c.size, c.size), interpolation=cv2.INTER_LINEAR)
     return c.ink(art, weight=1.6)
 
@@ -515,7 +516,7 @@ def pop_art(c: Canvas) -> np.ndarray:
     tones = [np.asarray(colour, np.float32) for colour in (c.look.tones[0], c.look.accent2, c.look.accent,
                                                              c.look.tones[2])]  # flat poster blocks, no black
     skins = [np.asarray(c.look.ink, np.float32), *(_pop_skin(hue, light) for light in (105, 150, 195, 236))]
-    face_flat = flatten_colours(c.smoothed)
+    face_flat = flatten_colours(c.smoothed, FACE_FLATTEN)
     face_level = _levels(_lab(face_flat)[..., 0] / 255, middle, POP_FACE_STEPS)
     # some of the comic's soft skin under the poster tones: the face keeps its modelling, so it stays who it is
     face_art = _ramp(face_level, skins) * (1 - POP_MODELLING) + _clean_skin(face_flat) * POP_MODELLING
