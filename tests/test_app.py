@@ -67,7 +67,7 @@ def photo(tmp_path_factory):
 def _avatar_args(photo, consent=True, generator="instant"):
     from gradio_client import handle_file
 
-    return [handle_file(str(photo)), consent, "woman", "adult", "prefer not to say", "anime", generator, 7, False]
+    return [handle_file(str(photo)), consent, "woman", "adult", "prefer not to say", "comic", generator, 7, False]
 
 
 @pytest.mark.parametrize("generator", ["instant", "tiny"])

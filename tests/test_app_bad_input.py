@@ -71,7 +71,7 @@ def test_bad_files_on_every_image_input(client, files, name):
     expected = BAD_FILES[name][1]
     bad, avatar = handle_file(str(files / name)), handle_file(str(files / "avatar.png"))
     background = handle_file(str(list_backgrounds()[0].path))
-    _fails_clearly(lambda: client.predict(bad, True, "woman", "adult", "prefer not to say", "anime", "instant", 1,
+    _fails_clearly(lambda: client.predict(bad, True, "woman", "adult", "prefer not to say", "comic", "instant", 1,
                                           False, api_name="/avatar"), expected, name)
     _fails_clearly(lambda: client.predict(bad, background, 0.5, 0.9, 0.6, True, api_name="/fuse"), expected, name)
     _fails_clearly(lambda: client.predict(avatar, bad, 0.5, 0.9, 0.6, True, api_name="/fuse"), expected, name)

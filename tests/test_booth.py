@@ -174,10 +174,12 @@ def test_the_phone_page_previews_each_picture_with_its_own_save_and_the_zip_as_a
     assert "Tot en un zip" in html
 
 
-def test_what_the_photo_looks_like_is_said_in_the_visitors_language():
+def test_what_the_photo_suggests_is_said_in_the_visitors_language():
     from relive.avatar.attributes import Attributes
 
     seen = Attributes(gender="woman", age_group="adult", age=33.4, confidence={"gender": 0.87}, source="test")
-    assert seen.summary() == "looks like: woman (87%), adult (about 33)"  # the library's own words: English
+    assert seen.summary() == ("suggested from your photo: woman, adult; change anything that is wrong")  # English
     catalan = seen.summary(i18n.words("ca"))
-    assert catalan == f"sembla: {i18n.text('attr.woman', 'ca')} (87%), {i18n.text('attr.adult', 'ca')} (uns 33)"
+    assert catalan == (f"suggerit per la teva foto: {i18n.text('attr.woman', 'ca')}, {i18n.text('attr.adult', 'ca')}; "
+                       "canvia el que no sigui correcte")
+    assert "87" not in catalan and "33" not in catalan  # never a score or an age in years

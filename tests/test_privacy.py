@@ -59,7 +59,7 @@ def test_nothing_about_the_visitor_outlives_the_retention_window(tmp_path):
         taste = genres.from_mapping({"Punk": 1}).tolist()
         client.predict(next(iter(creatures())), "auto (best match)", "auto (best match)", "auto (best match)", *taste,
                        api_name="/pet")  # the session's taste, which the avatar wears
-        avatar, _, = client.predict(handle_file(str(photo)), True, "woman", "adult", "prefer not to say", "anime",
+        avatar, _, = client.predict(handle_file(str(photo)), True, "woman", "adult", "prefer not to say", "comic",
                                     "instant", 1, False, api_name="/avatar")
         background = handle_file(str(list_backgrounds()[0].path))
         client.predict(handle_file(avatar), background, 0.5, 0.9, 0.6, True, api_name="/fuse")

@@ -275,17 +275,20 @@ class Generator(Backend):
         progress: Progress | None = None,
         person_mask=None,
         face: tuple[float, float, float, float] | None = None,
+        style: str | None = None,
     ) -> Image.Image:
         """A stylized RGB picture of ``size`` × ``size`` from a square photo.
 
         ``genres`` (strongest first) is read by generators that use it (``instant``); ``lora_scale`` overrides the
         session's LoRA scale for this call (0 switches the LoRA off); ``person_mask`` (uint8, 255 = person, any
         size) and ``face`` ((x, y, w, h) in the square's pixels) are hints from the avatar pipeline for generators
-        that keep the photo's geometry (``instant``). Each is ignored where it does not apply.
+        that keep the photo's geometry (``instant``); ``style`` is the look of a generator that draws without a
+        prompt (``instant``: :data:`relive.avatar.stylize.OFFLINE_LOOKS`, None for its default). Each is ignored
+        where it does not apply.
         """
         square = fit_square(image, self.size)
-        return self._generate(square, prompt, negative, seed=int(seed), genres=list(genres),
-                              lora_scale=lora_scale, progress=progress, hints={"mask": person_mask, "face": face})
+        return self._generate(square, prompt, negative, seed=int(seed), genres=list(genres), lora_scale=lora_scale,
+                              progress=progress, hints={"mask": person_mask, "face": face, "style": style})
 
     @abc.abstractmethod
     def _generate(self, image: Image.Image, prompt: str, negative: str, *, seed: int, genres: list[str], hints: dict,
@@ -864,7 +867,7 @@ class Instant(Generator):
         from relive.avatar.stylize import stylize  # imported on use: the registry stays cheap to import
 
         face = hints["face"] if hints["face"] is not None else "crop"  # "crop": where face_square_crop puts it
-        result = stylize(image, genres, seed=seed, size=self.size, mask=hints["mask"], face=face)
+        result = stylize(image, genres, seed=seed, size=self.size, mask=hints["mask"], face=face, look=hints["style"])
         if progress:
             progress(1, 1, "stylize")
         return imaging.load_image(result, "RGB")

@@ -17,7 +17,7 @@ from relive import genres, imaging
 from relive.avatar import attributes as attrs
 from relive.avatar import framing
 from relive.avatar.prompt import DEFAULT_STYLE, Prompt, build_prompt
-from relive.avatar.stylize import face_in_crop
+from relive.avatar.stylize import face_in_crop, offline_look
 from relive.backends.faces import CropInfo, FaceChoice
 
 AVATAR_SIZE = 1024
@@ -53,7 +53,7 @@ class _Clock:
 
 
 def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str | None = None,
-                style: str = DEFAULT_STYLE, seed: int = 0, choices: Mapping[str, str] | None = None,
+                style: str | None = None, seed: int = 0, choices: Mapping[str, str] | None = None,
                 detected: attrs.Attributes | None = None, attribute_backend: str | None = None,
                 backdrop: bool = True, lora: str | None = None, lora_scale: float | None = None,
                 choose: FaceChoice = None, progress: Progress | None = None) -> AvatarResult:
@@ -61,6 +61,8 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
 
     ``choices``: the user's answers per attribute (``gender``, ``age_group``, ``skin_tone``; "prefer not to say"
     removes a field); they override ``detected`` (or what ``attribute_backend`` finds when ``detected`` is None).
+    ``style``: a style of :mod:`relive.avatar.prompt` for diffusion generators, an offline look for ``instant``
+    (comic, sketch, pop-art, painted); None takes the generator's default.
     ``backdrop``: put the avatar on its genre-themed backdrop (the transparent cut-out is always returned too).
     ``lora``: a LoRA file/folder/hub id for diffusion generators (default: ``RELIVE_LORA``), loaded once per session.
     ``choose``: which person of a group photo (a face index, largest first, or a point (x, y) on the photo: the
@@ -79,7 +81,7 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
     prompt = None
     if gen.is_diffusion:  # only a prompt uses what the photo shows of the person: nothing is analysed otherwise
         person = _person(picture, detected, attribute_backend, choices)
-        prompt = build_prompt(taste, attributes=person, style=style, seed=seed)
+        prompt = build_prompt(taste, attributes=person, style=style or DEFAULT_STYLE, seed=seed)
     else:
         person = attrs.merge_choices(detected, **dict(choices or {}))
     clock.lap("prompt")
@@ -94,8 +96,10 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
         # let the filter spend its colours on the person and keep the face's own skin tones.
         alpha, nobody = _person_alpha(crop, crop_info)
         clock.lap("background removal")
+        look, note = offline_look(style)
+        notices += [note] if note else []
         art = gen.generate(crop, seed=seed, genres=top, progress=progress, person_mask=alpha,
-                           face=face_in_crop(crop_info, gen.size))
+                           face=face_in_crop(crop_info, gen.size), style=look)
         clock.lap("generate")
     cutout = _with_alpha(art, alpha)
     if nobody:

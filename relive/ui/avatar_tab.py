@@ -11,7 +11,7 @@ from relive import genres
 from relive.avatar import attributes as attrs
 from relive.avatar.generator import GENERATORS
 from relive.avatar.pipeline import make_avatar
-from relive.avatar.prompt import DEFAULT_STYLE, style_choices
+from relive.avatar.prompt import DEFAULT_OFFLINE_STYLE, DEFAULT_STYLE, style_choices
 from relive.config import settings
 from relive.ui import i18n
 from relive.ui import kiosk as page_js
@@ -34,12 +34,16 @@ def missing_generators() -> list[str]:
     return missing
 
 
-@friendly
-def detect(photo, consent: bool, lang: str | None):
-    """Look at the photo (only with consent) and preselect what was seen; the visitor can change every field."""
-    if photo is None or not consent:
-        return (*[gr.update()] * len(attrs.FIELDS), "", None)
-    found = attrs.analyse(photo)
+def styles_for(generator: str) -> dict:
+    """The style choices the generator draws — every one live (the instant filter: its offline looks) — and the
+    value to show: the generator's default style."""
+    offline = not GENERATORS.get(generator).is_diffusion
+    return {"choices": choices("style", style_choices(offline=offline)),
+            "value": DEFAULT_OFFLINE_STYLE if offline else DEFAULT_STYLE}
+
+
+def _prefill(photo, lang: str | None) -> tuple:
+    found = attrs.suggest(photo)
     values = attrs.choice_values(found)
     words = i18n.words(i18n.language(lang))
     return (*[gr.update(value=values[name]) for name in attrs.FIELDS], f"*{found.summary(words)}*", found)
@@ -48,6 +52,25 @@ def detect(photo, consent: bool, lang: str | None):
 def tapped_point(evt: gr.SelectData) -> tuple[float, float]:
     """A tap on the photo, in its pixels: the avatar is made of the person whose face is nearest."""
     return tuple(evt.index)
+
+
+@friendly
+def suggest(photo, consent: bool, lang: str | None):
+    """The visitor's tap: look at the photo and pre-fill the choices; the visitor can change every field."""
+    if not consent:
+        raise Mistake("error.consent", lang)
+    if photo is None:
+        raise Mistake("error.photo", lang)
+    return _prefill(photo, lang)
+
+
+@friendly
+def photo_changed(photo, consent: bool, lang: str | None):
+    """A new photo (or consent): pre-filled only where the operator turned face analysis on; else nothing is
+    guessed and an earlier photo's suggestion is forgotten."""
+    if settings().face_analysis and photo is not None and consent:
+        return _prefill(photo, lang)
+    return (*[gr.update()] * len(attrs.FIELDS), "", None)
 
 
 @friendly
@@ -102,11 +125,11 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
                 fields = {name: gr.Dropdown([(choice("attr", value), value) for value in values],
                                             value=attrs.PREFER_NOT_TO_SAY, label=t(f"field.{name}"), min_width=140)
                           for name, values in attrs.choices().items()}
+            suggest_button = gr.Button(t("avatar.suggest"), size="sm", elem_id="avatar-suggest")
             default = GENERATORS.default_name()
             # made before the generator it follows on screen: the /avatar API lists style first
-            style = gr.Radio(choices("style", style_choices()), value=DEFAULT_STYLE, label=t("avatar.style"),
-                             info=t("avatar.style_info"), interactive=GENERATORS.get(default).is_diffusion,
-                             render=False)
+            style = gr.Radio(**styles_for(default), label=t("avatar.style"), info=t("avatar.style_info"),
+                             elem_id="avatar-style", render=False)
             generator = gr.Radio(generator_choices(), value=default, label=t("avatar.generator"))
             style.render()
             missing = missing_generators()
@@ -129,10 +152,11 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
                               interactive=False, height=560, elem_id="avatar-result",
                               buttons=["fullscreen"] if kiosk else ["download", "fullscreen"])
             info = gr.Markdown(t("avatar.hint"))
-    gr.on([photo.change, consent.change], detect, [photo, consent, lang], [*fields.values(), seen, detected],
+    gr.on([photo.change, consent.change], photo_changed, [photo, consent, lang], [*fields.values(), seen, detected],
           api_visibility="private", concurrency_id="analysis")
-    generator.change(lambda name: gr.update(interactive=GENERATORS.get(name).is_diffusion), generator, style,
-                     api_visibility="private")  # the instant filter has its own look: no style to choose
+    suggest_button.click(suggest, [photo, consent, lang], [*fields.values(), seen, detected], api_visibility="private",
+                         concurrency_id="analysis")
+    generator.change(lambda name: gr.update(**styles_for(name)), generator, style, api_visibility="private")
     dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")
     photo.select(tapped_point, None, tapped, api_visibility="private")
     photo.change(lambda: None, None, tapped, api_visibility="private")  # a new photo: its main person again
