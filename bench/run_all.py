@@ -13,7 +13,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 BENCHMARKS = ["app_start", "pet_batch", "pet_latency", "segmentation", "avatar_instant", "avatar_tiny", "avatar_gpu",
-              "fuse", "load"]
+              "fuse", "load", "soak"]
 
 
 def machine() -> str:

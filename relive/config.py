@@ -135,6 +135,34 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+def model_slots() -> int:
+    """How many model events (avatar, fuse, album: the ``"gpu"`` queue group) the app runs at once.
+
+    ``RELIVE_MODEL_SLOTS`` if set. Otherwise one on a GPU (one diffusion at a time: a second would only share the
+    same GPU and double its memory), and one per usable CPU core on a CPU-only box, where the instant avatar and the
+    fusion model are CPU work and one slot left the second core idle (bench/load.py: /avatar waited 13 s at p50).
+    Decided without importing torch (start-up stays fast): a GPU is CUDA or MPS asked for by ``RELIVE_DEVICE``,
+    or, with ``auto``, an NVIDIA driver that lists a GPU (or macOS, for MPS).
+    """
+    if os.environ.get("RELIVE_MODEL_SLOTS"):
+        return _env_int("RELIVE_MODEL_SLOTS", 1)
+    device = settings().device.lower()
+    gpu = device != "cpu" and (device != "auto" or _gpu_visible())
+    return 1 if gpu else usable_cores()
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity, e.g. under ``taskset``), at least 1."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def _gpu_visible() -> bool:
+    import sys
+
+    nvidia = Path("/proc/driver/nvidia/gpus")
+    return sys.platform == "darwin" or (nvidia.is_dir() and any(nvidia.iterdir()))
+
+
 def resolve_device(name: str | None = None) -> str:
     """``auto`` → cuda if available, else mps, else cpu. An explicit device that is not there raises."""
     import torch

@@ -17,7 +17,6 @@ from relive import genres, imaging
 from relive.avatar import attributes as attrs
 from relive.avatar import framing
 from relive.avatar.prompt import DEFAULT_STYLE, Prompt, build_prompt
-from relive.avatar.stylize import face_in_crop, offline_look
 from relive.backends.faces import CropInfo, FaceChoice
 
 AVATAR_SIZE = 1024
@@ -92,6 +91,8 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
         alpha, nobody = _person_alpha(art, crop_info)  # diffusion redraws the picture: find the person in the result
         clock.lap("background removal")
     else:
+        from relive.avatar.stylize import face_in_crop, offline_look  # OpenCV: on first use, not at app start
+
         # A filter keeps the photo's geometry, and segmenters are trained on photos: cut the photo out first and
         # let the filter spend its colours on the person and keep the face's own skin tones.
         alpha, nobody = _person_alpha(crop, crop_info)

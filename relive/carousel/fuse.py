@@ -105,6 +105,17 @@ def load_fusion_model(path: str | os.PathLike | None = None, device: str | None 
         return _MODELS[key]
 
 
+def check_fusion_model(path: str | os.PathLike | None = None) -> None:
+    """Raise :class:`ModelUnavailable`, with the fix, when the fusion checkpoint (as in :func:`load_fusion_model`)
+    is missing or damaged, without importing torch: the app checks at start-up and loads on first use."""
+    from relive.carousel.checkpoint import check_checkpoint
+
+    try:
+        check_checkpoint(Path(path) if path is not None else settings().fusion_model)
+    except ModelUnavailable as err:
+        raise ModelUnavailable(f"{err}; {MODEL_FIX}") from None
+
+
 def _load(directory: Path, device: str):
     from relive.carousel.model import FusionModel
 

@@ -12,7 +12,7 @@ from relive.avatar import attributes as attrs
 from relive.avatar.generator import GENERATORS
 from relive.avatar.pipeline import make_avatar
 from relive.avatar.prompt import DEFAULT_OFFLINE_STYLE, DEFAULT_STYLE, style_choices
-from relive.config import settings
+from relive.config import model_slots, settings
 from relive.ui import i18n
 from relive.ui import kiosk as page_js
 from relive.ui.common import EXAMPLE_PHOTOS, Form, Mistake, example, friendly, log, on_gpu, show_examples
@@ -164,4 +164,4 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
     form = Form(photo=photo, consent=consent, choices=fields, style=style, generator=generator, seed=seed,
                 backdrop=backdrop, detected=detected, tapped=tapped, taste=taste, lang=lang)
     make.click(form.bind(avatar), form.inputs, [result, info, cutout, portrait], api_name="avatar",
-               concurrency_id="gpu", concurrency_limit=1).success(None, js=page_js.after_success_js("avatar-result"))
+               concurrency_id="gpu", concurrency_limit=model_slots()).success(None, js=page_js.after_success_js("avatar-result"))

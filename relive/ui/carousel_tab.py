@@ -8,7 +8,8 @@ from PIL import Image
 from relive import imaging
 from relive.carousel import album
 from relive.carousel.backgrounds import Background, list_backgrounds
-from relive.carousel.fuse import DEFAULT_SCALE, is_bust, load_fusion_model
+from relive.carousel.fuse import DEFAULT_SCALE, check_fusion_model, is_bust, load_fusion_model
+from relive.config import model_slots
 from relive.errors import ModelUnavailable
 from relive.ui import downloads, i18n, souvenirs
 from relive.ui import kiosk as page_js
@@ -161,9 +162,9 @@ def show_qr(kiosk: bool, lang: str | None, request: gr.Request):
 
 
 def model_problem() -> str:
-    """'' when the fusion model loads (it is then warm for the first visitor), else what is wrong and the fix."""
+    """'' when the fusion checkpoint is there (the server loads it once it answers), else what is wrong and the fix."""
     try:
-        load_fusion_model()
+        check_fusion_model()
     except ModelUnavailable as err:
         log.warning("Carousel: the fusion model is unavailable: %s", err)
         return str(err)
@@ -252,9 +253,9 @@ def build_carousel_tab(cutout: gr.State, keepsakes: dict[str, gr.State], lang: g
     cutout.change(settle_feet, [cutout, feet_y], feet_y, api_visibility="private").then(
         placement.bind(show_stage), placement.inputs, stage, api_visibility="private", concurrency_id="preview")
     fuse_button.click(placement.bind(fuse), placement.inputs, [result, info], api_name="fuse", concurrency_id="gpu",
-                      concurrency_limit=1).success(None, js=page_js.after_success_js("carousel-result"))
+                      concurrency_limit=model_slots()).success(None, js=page_js.after_success_js("carousel-result"))
     album_button.click(album_form.bind(make_album), album_form.inputs, [album_gallery, album_file],
                        api_name="album",
-                       concurrency_id="gpu", concurrency_limit=1
+                       concurrency_id="gpu", concurrency_limit=model_slots()
                        ).success(qr_for_album, lang, [qr_box, qr, qr_link], api_visibility="private").success(
                            None, js=page_js.after_success_js("album-gallery"))

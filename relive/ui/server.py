@@ -20,7 +20,9 @@ import gradio as gr
 from fastapi import FastAPI
 
 from relive import retention
+from relive.carousel.fuse import load_fusion_model
 from relive.config import settings
+from relive.errors import ModelUnavailable
 from relive.ui import souvenirs
 
 log = logging.getLogger("relive.ui")
@@ -53,31 +55,65 @@ class HideApi:
         return path.rstrip("/") in API_PATHS or path.startswith(API_PREFIXES)
 
 
-@contextlib.asynccontextmanager
-async def _sweeping(app: FastAPI):
-    """While the server runs, delete expired scratch folders every so often (links already stop at expiry)."""
-    period = max(5.0, min(60.0, settings().retention_s / 2))
+def _warm_up() -> None:
+    """Load the fusion model (and torch with it) once the server answers, so that start-up stays fast and the first
+    visitor does not wait for it; a missing model was already reported when the app was built."""
+    with contextlib.suppress(ModelUnavailable):
+        load_fusion_model()
 
-    async def sweep_forever():
-        while True:
-            await asyncio.sleep(period)
-            try:
-                await asyncio.to_thread(retention.sweep)
-            except OSError as err:  # a full or read-only disk must not stop the server
-                log.warning("sweep failed: %s", err.strerror)
 
-    task = asyncio.create_task(sweep_forever())
+def forget_closed_sessions(demo: gr.Blocks) -> None:
+    """Drop the Gradio state of sessions whose page is gone. Gradio keeps a closed session's state (the visitor's
+    photo and avatar) for an hour in case the page comes back; a kiosk never comes back (a reload is a fresh
+    session), so that hour only piles up memory (bench/soak.py: ≈ 7 MB per visit) and personal data."""
+    holder = demo.state_holder
+    for session, state in list(holder.session_data.items()):
+        if state.is_closed:
+            holder.delete_state(session)
+            holder.session_data.pop(session, None)
+            holder.time_last_used.pop(session, None)
+
+
+def _background_tasks(demo: gr.Blocks):
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        """While the server runs, delete expired scratch folders every so often (links already stop at expiry) and
+        closed sessions' state every few seconds; warm the fusion model up once at start."""
+        warm = asyncio.create_task(asyncio.to_thread(_warm_up))
+        async def forget():  # on the event loop: Gradio changes its session table there too
+            forget_closed_sessions(demo)
+
+        tasks = [asyncio.create_task(_every(max(5.0, min(60.0, settings().retention_s / 2)),
+                                            lambda: asyncio.to_thread(_sweep))),
+                 asyncio.create_task(_every(5.0, forget))]
+        try:
+            yield
+        finally:
+            for task in [warm, *tasks]:
+                task.cancel()
+
+    return lifespan
+
+
+async def _every(period: float, job) -> None:
+    """Await ``job()`` every ``period`` seconds."""
+    while True:
+        await asyncio.sleep(period)
+        await job()
+
+
+def _sweep() -> None:
     try:
-        yield
-    finally:
-        task.cancel()
+        retention.sweep()
+    except OSError as err:  # a full or read-only disk must not stop the server
+        log.warning("sweep failed: %s", err.strerror)
 
 
 def build_app(demo: gr.Blocks) -> FastAPI:
     """relive's routes, then the Gradio app mounted at ``/`` (it answers everything else)."""
     from relive.ui import launch_kwargs
 
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_sweeping)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_background_tasks(demo))
     app.include_router(souvenirs.router)
     if settings().kiosk:
         app.add_middleware(HideApi)

@@ -1,0 +1,38 @@
+"""A short festival day (bench/soak.py's driver): visits of every kind against one app process, nothing piling up.
+
+The full 2,000-visit day is ``python bench/soak.py``; this version runs in about two minutes on 2 cores."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from relive.testing import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+from soak import FLAT_SLACK, MAX_RSS_GROWTH_MB, soak_app  # noqa: E402
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+VISITS, VISITORS = 30, 4
+
+
+@pytest.fixture(scope="module")
+def report():
+    result = soak_app(VISITS, VISITORS)
+    print("\n" + result.table())
+    return result
+
+
+def test_every_visit_succeeds(report):
+    assert report.errors == []
+    assert sum(report.visits.values()) == VISITS and all(report.visits.values())
+
+
+def test_nothing_piles_up(report):
+    assert report.rss_growth_mb <= MAX_RSS_GROWTH_MB
+    assert report.end.files <= report.warm.files + FLAT_SLACK
+    assert report.end.threads <= report.warm.threads + FLAT_SLACK
+    assert report.most_folders_over_allowed <= 0

@@ -1,0 +1,38 @@
+"""App start-up stays fast: building the app imports none of the heavy libraries; they load on first use."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("torch", "diffusers", "transformers", "cv2", "mediapipe", "onnxruntime")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_building_the_app_imports_no_heavy_library():
+    code = ("import json, sys\nimport relive.ui, relive.ui.server\nrelive.ui.server.build_app(relive.ui.build_demo())\n"
+            f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_damaged_checkpoint_is_found_without_loading_it(tmp_path):
+    import pytest
+
+    from relive.carousel.fuse import check_fusion_model
+    from relive.errors import ModelUnavailable
+
+    check_fusion_model()  # the shipped one is fine
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(ModelUnavailable, match="corrupt.*restore"):
+        check_fusion_model(tmp_path)
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(ModelUnavailable, match="no weights.*git checkout"):
+        check_fusion_model(tmp_path)
+    with pytest.raises(ModelUnavailable, match="no fusion model at.*git checkout"):
+        check_fusion_model(tmp_path / "absent")
