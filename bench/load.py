@@ -292,9 +292,13 @@ class _Worker:
     def avatar(self, generator: str):
         from gradio_client import handle_file
 
+        from relive.pet.catalog import creatures
+
         taste = self.fixtures["avatar_taste"][self.index % len(self.fixtures["avatar_taste"])]
+        # the avatar wears the session's taste, made by /pet (untimed: only the /avatar call is measured)
+        self.client.predict(next(iter(creatures())), AUTO, AUTO, AUTO, *taste, api_name="/pet")
         args = [handle_file(str(self.fixtures["photo"])), True, "woman", "adult", "prefer not to say", "anime",
-                generator, self.avatar_seed, False, *taste]
+                generator, self.avatar_seed, False]
         key = ("avatar", generator, self.avatar_seed, tuple(taste))
         marker = "AI-generated" if generator == "tiny" else "no AI image model"
 

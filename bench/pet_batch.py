@@ -67,8 +67,8 @@ def run() -> list[Figure]:
             label = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000} M"
             figures += [
                 Figure(f"pet-batch, {label} users (CLI, end to end, best of {REPEAT[n]})", wall, "s", target, load),
-                Figure(f"  CPU time of that process (user + system, best)", cpu, "s", "", "2 threads"),
-                Figure(f"  peak RSS of that process", rss, "MB", "≤ 1 GB" if n >= 1_000_000 else ""),
+                Figure("  CPU time of that process (user + system, best)", cpu, "s", "", "2 threads"),
+                Figure("  peak RSS of that process", rss, "MB", "≤ 1 GB" if n >= 1_000_000 else ""),
             ]
             if n == 100_000:
                 loop_per_user = _check_parity(table, out_csv)

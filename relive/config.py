@@ -73,6 +73,9 @@ class Settings:
     # on the album; "" = the address the browser used.
     public_url: str = ""
     dev: bool = False  # also offer generators made for tests (``tiny``) in the UI
+    # AVATAR: look at every photo's face and pre-fill the gender/age choices (still editable). Off by default: a
+    # guess shown at a public booth can embarrass; the visitor can still ask for it with a tap.
+    face_analysis: bool = False
     # AVATAR generators: hub ids (looked up in the local HF cache, never downloaded) or local folders
     sdxl_base: str = "stabilityai/stable-diffusion-xl-base-1.0"
     sdxl_refiner: str = "stabilityai/stable-diffusion-xl-refiner-1.0"
@@ -90,6 +93,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        """The settings the ``RELIVE_*`` environment variables describe (defaults for the unset ones)."""
         defaults = cls()
         return cls(
             assets_dir=_env_path("RELIVE_ASSETS", defaults.assets_dir),
@@ -101,6 +105,7 @@ class Settings:
             idle_s=_env_float("RELIVE_IDLE_S", defaults.idle_s, positive=True),
             public_url=_env_url("RELIVE_PUBLIC_URL"),
             dev=_env_bool("RELIVE_DEV"),
+            face_analysis=_env_bool("RELIVE_FACE_ANALYSIS"),
             sdxl_base=os.environ.get("RELIVE_SDXL_BASE") or defaults.sdxl_base,
             sdxl_refiner=os.environ.get("RELIVE_SDXL_REFINER") or defaults.sdxl_refiner,
             sdxl_vae=os.environ.get("RELIVE_SDXL_VAE") or defaults.sdxl_vae,
@@ -120,11 +125,13 @@ class Settings:
 
     @property
     def pet_dir(self) -> Path:
+        """The pet art: accessories.csv, creatures and accessory PNGs."""
         return self.assets_dir / "pet"
 
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
+    """This process's settings, read once from the environment (``settings.cache_clear()`` re-reads)."""
     return Settings.from_env()
 
 

@@ -95,6 +95,7 @@ def parse(text: str) -> np.ndarray:
 
 
 def to_mapping(vec: np.ndarray) -> dict[str, float]:
+    """``{genre: value}`` in canonical order, for JSON and display."""
     return {g: float(v) for g, v in zip(GENRES, validate(vec))}
 
 
@@ -121,6 +122,7 @@ def classify_columns(columns: Iterable[str]) -> tuple[dict[str, str], list[str],
 
 
 def column_problems(unknown: list[str], repeated: list[str]) -> list[str]:
+    """One readable sentence per kind of bad column (as :func:`classify_columns` sorted them)."""
     problems = []
     if unknown:
         problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}; genre columns must be among: {', '.join(GENRES)}")

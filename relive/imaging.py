@@ -113,6 +113,7 @@ def _to_8bit(img: Image.Image) -> Image.Image:
 
 
 def has_alpha(img: Image.Image) -> bool:
+    """Whether the image carries transparency (an alpha band, premultiplied modes or a transparent colour)."""
     return img.mode in ("RGBA", "LA", "PA", *PREMULTIPLIED) or "transparency" in img.info
 
 

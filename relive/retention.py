@@ -27,6 +27,7 @@ GRADIO_CACHE_PREFIX = "gradio-"
 TOKEN = re.compile(r"s-[A-Za-z0-9_-]{32}")  # what scratch_folder names: token_urlsafe(24) is 32 characters
 
 def scratch_root() -> Path:
+    """The folder that holds every visit's private scratch folder (under ``RELIVE_TMP``)."""
     return settings().temp_dir / "scratch"
 
 

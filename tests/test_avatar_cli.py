@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
+from helpers import relive
 from PIL import Image
 from skimage import data
 
@@ -15,9 +14,6 @@ from relive.config import settings
 pytestmark = pytest.mark.skipif(not (settings().models_dir / "selfie_segmentation.tflite").is_file(),
                                 reason="MediaPipe models missing; run `make models`")
 
-
-def relive(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "relive", *map(str, args)], cwd=cwd, capture_output=True, text=True)
 
 
 @pytest.fixture()

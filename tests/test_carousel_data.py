@@ -333,3 +333,55 @@ def test_dataset_errors_name_the_fix(tmp_path, synthetic):
         AvatarFusionDataset(tmp_path)
     with pytest.raises(InvalidInput, match="'train' or 'val'"):
         AvatarFusionDataset(synthetic[0], split="test")
+
+
+# --- real-photo sources, object regions, the booth's scene light -------------------------------------------------
+
+def test_held_out_people_include_the_cameraman_and_stay_out_of_training():
+    assert "skimage:camera" in collage.HELD_OUT and not set(collage.HELD_OUT) & set(collage.BUNDLED_PHOTOS)
+    with pytest.raises(InvalidInput, match="held out"):
+        collage.synthetic_jobs(0, 1, seed=0, photos=("skimage:camera",))
+
+
+def test_scene_lights_have_their_colour():
+    rng = np.random.default_rng(0)
+    grey = np.full((20, 30, 3), 0.5, np.float32)
+    uv = perturb.apply_scene_light(grey, perturb.random_scene_light(rng, "uv"))
+    mean = uv.reshape(-1, 3).mean(axis=0)
+    assert mean[2] > mean[0] > mean[1]  # purple: blue over red over green
+    amber = perturb.apply_scene_light(grey, perturb.random_scene_light(rng, "amber")).reshape(-1, 3).mean(axis=0)
+    assert amber[0] > amber[1] > amber[2]
+    night = perturb.apply_scene_light(grey, perturb.random_scene_light(rng, "night_blue"))
+    assert night.mean() < 0.45 and night[..., 2].mean() > night[..., 0].mean()
+
+
+def test_scene_light_pair_lights_the_scene_and_pastes_the_person_unlit():
+    photo = skimage_data.coffee()[::4, ::4].copy()
+    mask = np.zeros(photo.shape[:2], np.uint8)
+    mask[30:90, 40:100] = 255
+    pair = collage.scene_light_pair(photo, mask, perturb.random_scene_light(np.random.default_rng(1), "night_blue"))
+    inside = mask > 0
+    assert np.array_equal(pair.avatar[inside], photo[inside]) and not pair.avatar[~inside].any()
+    assert np.array_equal(pair.bg[~inside], pair.gt[~inside])
+    assert pair.gt.mean() < photo.mean() - 20  # night: darker
+    blue_over_red = lambda image: image[..., 2].mean() / image[..., 0].mean()
+    assert blue_over_red(pair.gt) > 1.2 * blue_over_red(photo)  # and bluer
+
+
+def test_segment_mask_is_an_object_region_of_the_photo():
+    photo = skimage_data.chelsea()[::3, ::3].copy()
+    mask = collage.segment_mask(photo, np.random.default_rng(2))
+    assert mask is not None and mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 255}
+    assert 0.04 <= (mask > 0).mean() <= 0.35
+    assert collage.segment_mask(np.zeros((40, 40, 3), np.uint8), np.random.default_rng(0), area=(0.5, 0.6)) is None
+
+
+def test_photo_files_become_jobs_of_their_own_source(tmp_path):
+    path = tmp_path / "wallpaper.png"
+    Image.fromarray(skimage_data.coffee()).save(path)
+    jobs = collage.synthetic_jobs(0, 2, seed=0, photos=(), photo_files={"debian:test/coffee": str(path)})
+    assert [j.source for j in jobs] == ["debian:test/coffee"] * 2 and all(j.spec["path"] == str(path) for j in jobs)
+    settings = collage.Settings(str(tmp_path), seed=0, val_fraction=0.5, max_side=128)
+    (tmp_path / "collages").mkdir()
+    result = collage.run_job(jobs[0], settings)
+    assert len(result.rows) + len(result.rejected) == 1

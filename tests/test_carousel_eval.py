@@ -144,7 +144,8 @@ def test_evaluate_averages_per_image_metrics_and_writes_the_report(tiny_root, tm
     assert "| copy_paste |" in table and "fMSE" in table and "0-255" in table
     wins = sum(p > c for p, c in zip(results["psnr_per_image"]["poisson"], results["psnr_per_image"]["copy_paste"]))
     poisson_row = next(line for line in table.splitlines() if line.startswith("| poisson |"))
-    assert f"| {wins} / 3 |" in poisson_row
+    worst = min(0.0, min(p - c for p, c in zip(results["psnr_per_image"]["poisson"], results["psnr_per_image"]["copy_paste"])))
+    assert f"| {wins} / 3 (worst {worst:+.2f} dB) |" in poisson_row
     assert json.loads(js.read_text())["metrics"]["poisson"]["psnr"] == pytest.approx(results["metrics"]["poisson"]["psnr"])
 
 

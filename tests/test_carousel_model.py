@@ -199,7 +199,7 @@ def test_unknown_architecture_and_broken_checkpoints_say_what_is_wrong(tmp_path)
 
 def test_loss_without_vgg_weights_is_structural_and_says_so(caplog):
     loss_fn = FusionLoss()
-    assert loss_fn.kind == "ssim" and "SSIM" in loss_fn.describe() and "no --vgg-weights" in loss_fn.describe()
+    assert loss_fn.kind == "ssim" and "SSIM" in loss_fn.describe() and "no perceptual network" in loss_fn.describe()
     image = torch.rand(2, 3, 32, 32)
     mask = (torch.rand(2, 1, 32, 32) > 0.5).float()
     total, parts = loss_fn(image, image, mask)
@@ -339,3 +339,31 @@ def test_time_budget_stops_the_run(tmp_path):
     result = train(_tiny_config(tmp_path / "run", max_steps=100_000, max_minutes=0.05), train_set, val_set)
     assert result.stopped_because in ("time budget", "max_steps") and result.step < 100_000
     assert result.elapsed_s < 0.05 * 60 + 10
+
+
+def test_scene_lit_items_keep_the_contract_and_leave_the_person_unlit():
+    from relive.carousel.training.views import TrainingView, relight_item
+
+    data = SyntheticFusionSet(4, size=32, seed=5)
+    for i in range(len(data)):
+        lit = relight_item(data[i], np.random.default_rng(i))
+        _assert_contract(lit, 32)
+        person = data[i]["mask"].bool().expand(3, -1, -1)
+        avatar = lit["input"][3:6][person]
+        assert torch.equal(avatar, data[i]["input"][3:6][person]) or torch.equal(avatar, data[i]["target"][person])
+        assert not torch.allclose(lit["target"], data[i]["target"])  # the scene, person included, is lit
+    _assert_contract(TrainingView(data, 24, scene_light=1.0)[0], 24)
+
+
+def test_one_network_input_path_for_training_and_fuse():
+    from relive.carousel.model import CompactFusion, FusionConfig, composite, network_view, split_input
+
+    model = CompactFusion(FusionConfig(work_size=40)).eval()
+    x = SyntheticFusionSet(1, size=96, seed=6)[0]["input"][None]
+    bg, avatar, mask = split_input(x)
+    comp = composite(bg, avatar, mask)
+    as_uint8 = lambda t: (t[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+    seen_in_training = model.network_input(x)
+    seen_in_fuse = network_view(as_uint8(comp), mask[0, 0].numpy(), as_uint8(bg), 40)
+    assert seen_in_training.shape == seen_in_fuse.shape == (1, 7, 40, 40)
+    assert float((seen_in_training - seen_in_fuse).abs().max()) < 1 / 255 + 1e-6  # only the uint8 rounding

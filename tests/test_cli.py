@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import relive
 from PIL import Image
 
 from relive import genres
@@ -18,10 +19,6 @@ from relive.pet.presets import preset_vector
 
 SMALL = ["--size", "128"]  # pet image size for tests that do not look at the picture
 
-
-def relive(cwd, *args):
-    return subprocess.run([sys.executable, "-m", "relive", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
 
 
 def assert_one_line_error(result):
@@ -46,7 +43,7 @@ def expected_names(vec):
 # --- help ------------------------------------------------------------------------------------------------------
 
 def test_help_lists_the_subcommands(tmp_path):
-    result = relive(tmp_path, "--help")
+    result = relive("--help", cwd=tmp_path)
     assert result.returncode == 0
     for command in ("pet", "pet-batch", "users"):
         assert command in result.stdout
@@ -54,7 +51,7 @@ def test_help_lists_the_subcommands(tmp_path):
 
 @pytest.mark.parametrize("command", ["pet", "pet-batch", "users"])
 def test_subcommand_help(tmp_path, command):
-    result = relive(tmp_path, command, "--help")
+    result = relive(command, "--help", cwd=tmp_path)
     assert result.returncode == 0
     assert "--out" in result.stdout
 
@@ -70,8 +67,8 @@ def test_console_script_next_to_python(tmp_path):
 # --- relive pet ----------------------------------------------------------------------------------------------
 
 def test_pet_writes_three_pngs_and_json(tmp_path):
-    result = relive(tmp_path, "pet", "--genres", "Rock=1,Punk=0.8", "--out", "x.png", "--chart", "c.png",
-                    "--card", "k.png", "--json")
+    result = relive("pet", "--genres", "Rock=1,Punk=0.8", "--out", "x.png", "--chart", "c.png",
+                    "--card", "k.png", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert files_in(tmp_path) == ["c.png", "k.png", "x.png"]
     with Image.open(tmp_path / "x.png") as pet:
@@ -89,7 +86,7 @@ def test_pet_writes_three_pngs_and_json(tmp_path):
 
 
 def test_pet_without_json_prints_the_explanation(tmp_path):
-    result = relive(tmp_path, "pet", "--genres", "Jazz", "--out", "x.png", *SMALL)
+    result = relive("pet", "--genres", "Jazz", "--out", "x.png", *SMALL, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() and not result.stdout.lstrip().startswith("{")
     assert files_in(tmp_path) == ["x.png"]
@@ -98,15 +95,15 @@ def test_pet_without_json_prints_the_explanation(tmp_path):
 
 
 def test_pet_preset(tmp_path):
-    result = relive(tmp_path, "pet", "--preset", "Jazz cat", "--out", "x.png", "--json", *SMALL)
+    result = relive("pet", "--preset", "Jazz cat", "--out", "x.png", "--json", *SMALL, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["accessories"] == expected_names(preset_vector("Jazz cat"))
 
 
 def test_pet_surprise_is_reproducible_with_a_seed(tmp_path):
     args = ["pet", "--genres", "Reggae=1,Chill=0.6", "--surprise", "--seed", "3", "--json", *SMALL]
-    first = relive(tmp_path, *args, "--out", "a.png")
-    second = relive(tmp_path, *args, "--out", "b.png")
+    first = relive(*args, "--out", "a.png", cwd=tmp_path)
+    second = relive(*args, "--out", "b.png", cwd=tmp_path)
     assert first.returncode == second.returncode == 0
     assert json.loads(first.stdout)["strategy"] == "surprise"
     assert first.stdout == second.stdout
@@ -114,7 +111,7 @@ def test_pet_surprise_is_reproducible_with_a_seed(tmp_path):
 
 
 def test_pet_head_nothing(tmp_path):
-    result = relive(tmp_path, "pet", "--genres", "Rock=1", "--head", "nothing", "--out", "x.png", "--json", *SMALL)
+    result = relive("pet", "--genres", "Rock=1", "--head", "nothing", "--out", "x.png", "--json", *SMALL, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     accessories = json.loads(result.stdout)["accessories"]
     assert accessories["Head"] == "nothing"
@@ -136,14 +133,14 @@ def test_pet_head_nothing(tmp_path):
 ], ids=["out-of-range", "unknown-genre", "not-a-number", "empty-genres", "unknown-preset", "unknown-creature",
         "unknown-accessory", "bad-size", "gif", "missing-folder", "missing-catalog"])
 def test_pet_bad_input_one_line_exit_2_no_output(tmp_path, args, says):
-    result = relive(tmp_path, "pet", *SMALL, *args)  # args last: their --size wins
+    result = relive("pet", *SMALL, *args, cwd=tmp_path)  # args last: their --size wins
     assert_one_line_error(result)
     assert says in result.stderr
     assert files_in(tmp_path) == []
 
 
 def test_pet_bad_chart_path_leaves_no_output(tmp_path):
-    result = relive(tmp_path, "pet", "--genres", "Rock", "--out", "x.png", "--chart", "c.gif", *SMALL)
+    result = relive("pet", "--genres", "Rock", "--out", "x.png", "--chart", "c.gif", *SMALL, cwd=tmp_path)
     assert_one_line_error(result)
     assert "'.gif'" in result.stderr
     assert files_in(tmp_path) == []
@@ -152,10 +149,10 @@ def test_pet_bad_chart_path_leaves_no_output(tmp_path):
 # --- relive users ----------------------------------------------------------------------------------------------
 
 def test_users_reproducible_canonical_and_in_range(tmp_path):
-    first = relive(tmp_path, "users", "--n", "500", "--seed", "1", "--out", "u.csv")
+    first = relive("users", "--n", "500", "--seed", "1", "--out", "u.csv", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     data = (tmp_path / "u.csv").read_bytes()
-    second = relive(tmp_path, "users", "--n", "500", "--seed", "1", "--out", "u.csv")
+    second = relive("users", "--n", "500", "--seed", "1", "--out", "u.csv", cwd=tmp_path)
     assert second.returncode == 0
     assert (tmp_path / "u.csv").read_bytes() == data
     with open(tmp_path / "u.csv", newline="") as f:
@@ -170,13 +167,13 @@ def test_users_reproducible_canonical_and_in_range(tmp_path):
 
 
 def test_users_other_seed_differs(tmp_path):
-    relive(tmp_path, "users", "--n", "50", "--seed", "1", "--out", "a.csv")
-    relive(tmp_path, "users", "--n", "50", "--seed", "2", "--out", "b.csv")
+    relive("users", "--n", "50", "--seed", "1", "--out", "a.csv", cwd=tmp_path)
+    relive("users", "--n", "50", "--seed", "2", "--out", "b.csv", cwd=tmp_path)
     assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "b.csv").read_bytes()
 
 
 def test_users_analysis_png(tmp_path):
-    result = relive(tmp_path, "users", "--n", "300", "--seed", "1", "--out", "u.csv", "--analysis", "a.png")
+    result = relive("users", "--n", "300", "--seed", "1", "--out", "u.csv", "--analysis", "a.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     with Image.open(tmp_path / "a.png") as img:
         assert img.format == "PNG" and min(img.size) > 300
@@ -186,15 +183,15 @@ def test_users_analysis_png(tmp_path):
 @pytest.mark.parametrize("args", [["--n", "0", "--out", "u.csv"], ["--n", "5", "--out", "missing/u.csv"]],
                          ids=["zero-users", "missing-folder"])
 def test_users_bad_input(tmp_path, args):
-    assert_one_line_error(relive(tmp_path, "users", *args))
+    assert_one_line_error(relive("users", *args, cwd=tmp_path))
     assert files_in(tmp_path) == []
 
 
 # --- relive pet-batch ------------------------------------------------------------------------------------------
 
 def test_pet_batch_on_synthetic_users(tmp_path):
-    assert relive(tmp_path, "users", "--n", "200", "--seed", "4", "--out", "u.csv").returncode == 0
-    result = relive(tmp_path, "pet-batch", "--users", "u.csv", "--out", "a.csv", "--quiet")
+    assert relive("users", "--n", "200", "--seed", "4", "--out", "u.csv", cwd=tmp_path).returncode == 0
+    result = relive("pet-batch", "--users", "u.csv", "--out", "a.csv", "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # --quiet: no progress bar
     assert "200" in result.stdout
@@ -210,7 +207,7 @@ def test_pet_batch_on_synthetic_users(tmp_path):
 
 def test_pet_batch_skip_invalid_warns(tmp_path):
     (tmp_path / "u.csv").write_text("UserID,Rock\na,0.5\nb,7\n")
-    result = relive(tmp_path, "pet-batch", "--users", "u.csv", "--out", "a.csv", "--quiet", "--skip-invalid")
+    result = relive("pet-batch", "--users", "u.csv", "--out", "a.csv", "--quiet", "--skip-invalid", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     warnings = result.stderr.splitlines()
     assert len(warnings) == 1 and warnings[0].startswith("relive: warning: ") and "line(s) 3" in warnings[0]
@@ -230,7 +227,7 @@ def test_pet_batch_errors_one_line_exit_2_no_output(tmp_path, content, args, say
     if content is not None:
         (tmp_path / "u.csv").write_text(content)
     before = files_in(tmp_path)
-    result = relive(tmp_path, "pet-batch", "--users", "u.csv", "--out", "a.csv", "--quiet", *args)
+    result = relive("pet-batch", "--users", "u.csv", "--out", "a.csv", "--quiet", *args, cwd=tmp_path)
     assert_one_line_error(result)
     assert says in result.stderr
     assert files_in(tmp_path) == before
@@ -238,17 +235,17 @@ def test_pet_batch_errors_one_line_exit_2_no_output(tmp_path, content, args, say
 
 def test_pet_batch_missing_output_folder(tmp_path):
     (tmp_path / "u.csv").write_text("UserID,Rock\na,0.5\n")
-    assert_one_line_error(relive(tmp_path, "pet-batch", "--users", "u.csv", "--out", "missing/a.csv", "--quiet"))
+    assert_one_line_error(relive("pet-batch", "--users", "u.csv", "--out", "missing/a.csv", "--quiet", cwd=tmp_path))
     assert files_in(tmp_path) == ["u.csv"]
 
 
 def test_pet_batch_missing_output_folder_message(tmp_path):
     (tmp_path / "u.csv").write_text("UserID,Rock\na,0.5\n")
-    result = relive(tmp_path, "pet-batch", "--users", "u.csv", "--out", "missing/a.csv", "--quiet")
+    result = relive("pet-batch", "--users", "u.csv", "--out", "missing/a.csv", "--quiet", cwd=tmp_path)
     assert ".pet-batch-" not in result.stderr
     assert "missing" in result.stderr
 
 
 def test_pet_batch_malformed_csv_one_line(tmp_path):
     (tmp_path / "u.csv").write_text("UserID,Rock\na,0.1\nb,0.2,0.3,0.4\n")
-    assert_one_line_error(relive(tmp_path, "pet-batch", "--users", "u.csv", "--out", "a.csv", "--quiet"))
+    assert_one_line_error(relive("pet-batch", "--users", "u.csv", "--out", "a.csv", "--quiet", cwd=tmp_path))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import urllib.request
+from types import SimpleNamespace
 
 import gradio as gr
 import pytest
 import skimage.data
 import torch
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from relive import genres
@@ -38,8 +40,10 @@ def cutout(tmp_path):
 def _make_avatar(photo: str, generator: str):
     from relive.ui.avatar_tab import avatar
 
-    taste = genres.from_mapping({"Rock": 1}).tolist()
-    return avatar(photo, True, "woman", "adult", "prefer not to say", "anime", generator, 3, False, None, *taste)
+    form = SimpleNamespace(photo=photo, consent=True, style="anime", generator=generator, seed=3, backdrop=False,
+                           choices={"gender": "woman", "age_group": "adult", "skin_tone": "prefer not to say"},
+                           detected=None, tapped=None, taste=genres.from_mapping({"Rock": 1}), lang="en")
+    return avatar(form)
 
 
 def test_out_of_memory_is_a_friendly_error_and_the_next_request_works(photo, monkeypatch, one_torch_thread):
@@ -56,7 +60,7 @@ def test_out_of_memory_is_a_friendly_error_and_the_next_request_works(photo, mon
     with pytest.raises(gr.Error) as err:
         _make_avatar(photo, "tiny")
     assert OOM_FIX in str(err.value.message)
-    image, info, cutout = _make_avatar(photo, "tiny")
+    image, info, *_ = _make_avatar(photo, "tiny")
     assert image.size == (1024, 1024) and "AI-generated" in info and len(calls) == 2
 
 
@@ -69,7 +73,8 @@ def test_a_full_temp_disk_is_an_error_not_a_crash(cutout, tmp_path, monkeypatch)
     settings.cache_clear()
     try:
         with pytest.raises(gr.Error, match="RELIVE_TMP"):
-            make_album(cutout, [list_backgrounds()[0].slug], 0.6, True, None)
+            make_album(SimpleNamespace(cutout=None, avatar=cutout, picks=[list_backgrounds()[0].slug], scale=0.6,
+                                       shadow=True, lang="en", pet_card=None, portrait=None), None)
     finally:
         settings.cache_clear()
 
@@ -87,7 +92,7 @@ def test_a_missing_fusion_model_is_reported_at_start_and_the_other_tabs_work(tmp
                                    *genres.from_mapping({"Jazz": 1}).tolist(), api_name="/pet")
         assert Image.open(image).size[0] > 0
         background = handle_file(str(list_backgrounds()[0].path))
-        with pytest.raises(Exception, match="no fusion model"):
+        with pytest.raises(AppError, match="no fusion model"):
             client.predict(handle_file(cutout), background, 0.5, 0.9, 0.6, True, api_name="/fuse")
     finally:
         stop_app(proc)

@@ -225,3 +225,22 @@ def test_relive_fusion_model_points_at_another_checkpoint(tmp_path, monkeypatch)
             fuse(scene(64, 64), cutout(20, 40))
     finally:
         settings.cache_clear()
+
+
+def test_a_front_layer_goes_over_the_fused_person(model):
+    bg = scene(320, 200)
+    front = np.zeros((200, 320, 4), np.uint8)
+    front[150:, :160] = (0, 0, 255, 255)  # opaque over the bottom-left
+    front[150:, 160:] = (0, 0, 255, 0)  # transparent: colour there must not leak
+    result = fuse(bg, cutout(100, 200), model=model, front=Image.fromarray(front, "RGBA"), shadow=False)
+    fused, before = np.asarray(result.image), np.asarray(result.composite)
+    assert (fused[150:, :160] == (0, 0, 255)).all() and (before[150:, :160] == (0, 0, 255)).all()
+    assert (result.mask[150:, :160] == 0).all() and (result.mask[150:, 160:] > 0).any()
+    plain = fuse(bg, cutout(100, 200), model=model, shadow=False)
+    assert np.array_equal(fused[:150], np.asarray(plain.image)[:150])  # above the layer nothing changes
+    assert np.array_equal(fused[150:, 160:], np.asarray(plain.image)[150:, 160:])
+
+
+def test_a_front_layer_of_another_size_is_refused(model):
+    with pytest.raises(InvalidInput, match="front layer is 100×100"):
+        fuse(scene(320, 200), cutout(100, 200), model=model, front=Image.new("RGBA", (100, 100)))

@@ -3,6 +3,8 @@ once through peft and switched per call, honest unavailability of the real weigh
 
 from __future__ import annotations
 
+import fnmatch
+import shutil
 import subprocess
 import sys
 
@@ -89,9 +91,8 @@ def test_a_photo_that_is_not_square_is_fitted(photo):
 
 def test_lora_loads_once_changes_the_picture_and_switches_off_exactly(photo, random_lora, monkeypatch):
     loads = []
-    real_load = StableDiffusionXLImg2ImgPipeline.load_lora_weights
-    monkeypatch.setattr(StableDiffusionXLImg2ImgPipeline, "load_lora_weights",
-                        lambda self, *a, **k: (loads.append(a), real_load(self, *a, **k))[1])
+    real_load = gen_module._load_lora
+    monkeypatch.setattr(gen_module, "_load_lora", lambda *a: (loads.append(a), real_load(*a))[1])
     plain = pixels(GENERATORS.session("tiny").generate(photo, PROMPT, seed=5))
 
     with_lora = GENERATORS.new_session("tiny", lora=str(random_lora))
@@ -174,10 +175,16 @@ def test_sdxl_loads_base_and_refiner_from_the_hub_cache(photo, tmp_path, monkeyp
     base.vae.register_to_config(force_upcast=True)  # as SDXL's own VAE config says
     _cache_pipeline(base, hf_home, gen_module.SDXL_BASE)
     _cache_pipeline(refiner, hf_home, gen_module.SDXL_REFINER)
+    refiner_folder = SDXL.weights()[1].folder()
+    for shared in gen_module.SHARED_WITH_BASE:  # never fetched: the refiner runs on the base's own modules
+        shutil.rmtree(refiner_folder / shared)
     assert SDXL.available()
     monkeypatch.setattr(SDXL, "size", Tiny.size)  # the tiny UNet at 1024 px would only be slow
     monkeypatch.setattr(SDXL, "stages", Tiny.stages)
     generator = GENERATORS.new_session("sdxl")
+    # fp16 files loaded in fp32: twice their size; the base whole, of the refiner only what it does not borrow
+    files = [*(hf_home / "hub").rglob("*.safetensors")]
+    assert generator.memory_needed() == 2 * sum(f.stat().st_size for f in files) + SDXL.working_memory
     try:
         loaded_base, loaded_refiner = generator.load()
         assert loaded_refiner.text_encoder_2 is loaded_base.text_encoder_2 and loaded_refiner.vae is loaded_base.vae
@@ -297,3 +304,220 @@ def test_a_space_may_download_missing_weights_with_huggingface_hub(monkeypatch, 
     with pytest.raises(ModelUnavailable, match="HF_HUB_OFFLINE"):
         weights.folder()
     assert all(local for _, local, _ in calls)  # offline wins: no download attempted
+
+
+# --- the published SDXL architectures with random weights (relive.avatar.random_sdxl) --------------------------
+
+
+def test_published_configs_give_the_published_parameter_counts():
+    """Built on the meta device from the JSON configs: no memory, the real sizes."""
+    from relive.avatar import random_sdxl
+
+    models = random_sdxl.build_models()
+    counts = models.parameter_counts()
+    assert round(sum(counts.values()) / 1e9, 2) == 5.73
+    assert round(counts["unet"] / 1e9, 2) == 2.57
+    assert all(p.is_meta for module in vars(models).values() for p in module.parameters())
+
+
+@pytest.mark.slow
+def test_random_weights_run_through_the_sdxl_two_stage_code(photo):
+    """Materialised (buffers restored after to_empty) at a sixteenth of the widths, through SDXL's own code."""
+    from relive.avatar.random_sdxl import RandomSDXL
+
+    generator = RandomSDXL(shrink=16, size=tiny.SIZE, stages=Tiny.stages)
+    assert generator.stages == Tiny.stages and SDXL.stages[0].steps == 30  # the class keeps the real stages
+    calls = []
+    picture = generator.generate(photo, PROMPT, NEGATIVE, seed=1, progress=lambda *step: calls.append(step))
+    assert calls == [(1, 3, "base"), (2, 3, "base"), (3, 3, "refiner")]
+    assert picture.size == (tiny.SIZE, tiny.SIZE) and np.asarray(picture).std() > 0
+    base, refiner = generator.load()
+    assert refiner.text_encoder_2 is base.text_encoder_2 and refiner.vae is base.vae
+    assert refiner.config.requires_aesthetics_score
+    for encoder in (base.text_encoder, base.text_encoder_2):
+        ids = next(buffer for name, buffer in encoder.named_buffers() if name.endswith("position_ids"))
+        assert torch.equal(ids.flatten(), torch.arange(77))  # to_empty leaves garbage; it must be put back
+    assert not any(p.is_meta for p in base.unet.parameters())
+    generator.close()
+
+
+@pytest.mark.slow
+def test_random_turbo_is_the_base_architecture_with_turbos_scheduler(photo):
+    from relive.avatar.random_sdxl import RandomSDXLFast
+
+    generator = RandomSDXLFast(shrink=16, size=tiny.SIZE)
+    calls = []
+    picture = generator.generate(photo, PROMPT, seed=1, progress=lambda *step: calls.append(step))
+    assert calls == [(1, 2, "turbo"), (2, 2, "turbo")] and picture.size == (tiny.SIZE, tiny.SIZE)
+    (pipe,) = generator.load()
+    assert type(pipe.scheduler).__name__ == "EulerAncestralDiscreteScheduler"
+    assert pipe.scheduler.config.timestep_spacing == "trailing"
+    generator.close()
+
+
+# --- one cache, one eviction policy; out of memory; memory checks ------------------------------------------------
+
+
+def test_loading_another_pipeline_family_unloads_the_one_before(photo, monkeypatch):
+    import gc
+    import weakref
+
+    first = GENERATORS.new_session("tiny", lora="")
+    first.generate(photo, PROMPT, seed=1)
+    first_unet = weakref.ref(first.load()[0].unet)
+    monkeypatch.setenv("RELIVE_VAE_TILING", "1")  # another family: the same weights with another memory saver
+    config.settings.cache_clear()
+    second = GENERATORS.new_session("tiny", lora="")
+    second.generate(photo, PROMPT, seed=1)
+    gc.collect()
+    assert gen_module.PIPELINES.families() == [second._key()]
+    assert first_unet() is None  # really gone, not just forgotten
+
+
+def test_out_of_memory_unloads_the_others_and_tries_once_more():
+    runs, unloads = [], []
+
+    def out_of_memory_once():
+        runs.append(1)
+        if len(runs) == 1:
+            raise torch.OutOfMemoryError("CUDA out of memory")
+        return "picture"
+
+    assert gen_module._guard_out_of_memory(out_of_memory_once, lambda: unloads.append(1) or 1) == "picture"
+    assert len(runs) == 2 and len(unloads) == 1
+
+    def always_out_of_memory():
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    with pytest.raises(GeneratorOutOfMemory, match="relive unloads the others first"):
+        gen_module._guard_out_of_memory(always_out_of_memory, lambda: 0)  # nothing else to unload: no retry
+
+
+def test_a_pipeline_that_does_not_fit_is_refused_before_loading(photo, monkeypatch):
+    builds = []
+    monkeypatch.setattr(Tiny, "_build", lambda self: builds.append(1))
+    monkeypatch.setattr(Tiny, "memory_needed", lambda self: 21 * gen_module.GiB)
+    monkeypatch.setattr(gen_module, "memory_available", lambda device, offload=False: (6 * gen_module.GiB, "RAM"))
+    generator = GENERATORS.new_session("tiny", lora="")
+    with pytest.raises(gen_module.NotEnoughMemory) as err:
+        generator.generate(photo, PROMPT, seed=1)
+    assert isinstance(err.value, ReliveError)
+    for words in ("about 21.0 GiB of RAM", "6.0 GiB is available", "instant generator"):
+        assert words in str(err.value)
+    assert builds == [] and generator._key() not in gen_module.PIPELINES.families()
+
+
+def test_on_a_cpu_only_host_instant_is_the_default_unless_sdxl_is_asked_for(monkeypatch):
+    from relive.backends import Availability
+
+    monkeypatch.setattr(SDXL, "available", classmethod(lambda cls, **kw: Availability(True)))
+    monkeypatch.setattr(gen_module, "resolve_device", lambda name=None: "cpu")
+    assert GENERATORS.default_name() == "instant"
+    assert isinstance(GENERATORS.get("sdxl")(lora=""), SDXL)  # asked by name: still there
+    monkeypatch.setattr(gen_module, "resolve_device", lambda name=None: "cuda")
+    assert GENERATORS.default_name() == "sdxl"
+
+
+def test_vae_tiling_really_tiles_at_1024_px_with_the_stock_sample_size():
+    """SDXL's VAE says sample_size 1024, and diffusers sizes its tiles to that: a 1024 px decode is one tile."""
+    from diffusers import AutoencoderKL
+
+    from relive.avatar import random_sdxl
+
+    stock = random_sdxl.config("base", "vae", shrink=32)  # the published config, a 32nd of the widths
+    assert stock["sample_size"] == 1024
+    torch.manual_seed(0)
+    vae = AutoencoderKL.from_config(stock).eval()
+    latents = torch.randn(1, 4, 128, 128)  # a 1024 px picture
+    tiled = []
+    real_tiled_decode = vae.tiled_decode
+    vae.tiled_decode = lambda *a, **k: (tiled.append(1), real_tiled_decode(*a, **k))[1]
+    vae.enable_tiling()  # diffusers alone
+    assert vae.tile_latent_min_size == 128  # = the latent width: never split
+    gen_module.tile_vae(vae)
+    assert vae.use_tiling and vae.tile_sample_min_size == gen_module.VAE_TILE_PX
+    with torch.no_grad():
+        picture = vae.decode(latents).sample
+    assert tiled == [1] and picture.shape == (1, 3, 1024, 1024)
+
+
+# --- LoRA into the UNet only, and failures that say why ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lora_with_text_encoder_layers(tmp_path_factory):
+    """A LoRA on the tiny UNet and on text_encoder_2, as third-party LoRAs often are."""
+    from diffusers import StableDiffusionXLPipeline
+    from diffusers.utils import convert_state_dict_to_diffusers
+    from peft import LoraConfig, get_peft_model_state_dict, inject_adapter_in_model
+
+    base = tiny.build_base()
+    torch.manual_seed(2)
+    lora = LoraConfig(r=4, lora_alpha=4, init_lora_weights=False, target_modules=["to_q", "to_v", "q_proj", "v_proj"])
+    base.unet.add_adapter(lora)
+    inject_adapter_in_model(lora, base.text_encoder_2)  # transformers' add_adapter wants peft >= 0.22
+    folder = tmp_path_factory.mktemp("te-lora")
+    unet_layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(base.unet))
+    # peft's key format (".lora_A.weight"), which diffusers' text-encoder loader reads
+    text_layers = {name.replace(".default", ""): value for name, value in base.text_encoder_2.state_dict().items()
+                   if "lora_" in name}
+    assert text_layers
+    StableDiffusionXLPipeline.save_lora_weights(folder, unet_lora_layers=unet_layers,
+                                                text_encoder_2_lora_layers=text_layers, weight_name="both.safetensors")
+    StableDiffusionXLPipeline.save_lora_weights(folder, text_encoder_2_lora_layers=text_layers,
+                                                weight_name="text-only.safetensors")
+    return folder
+
+
+def test_a_lora_goes_into_the_unet_only_and_never_changes_the_refiner(photo, lora_with_text_encoder_layers):
+    generator = GENERATORS.new_session("tiny", lora=str(lora_with_text_encoder_layers / "both.safetensors"))
+    plain = pixels(GENERATORS.new_session("tiny", lora="").generate(photo, PROMPT, seed=3))
+    assert not np.array_equal(pixels(generator.generate(photo, PROMPT, seed=3)), plain)
+    base, refiner = generator.load()
+    assert refiner.text_encoder_2 is base.text_encoder_2
+    assert not any("lora" in name for name, _ in base.text_encoder_2.named_modules())  # the shared encoder: untouched
+    assert not any("lora" in name for name, _ in base.text_encoder.named_modules())
+    assert any("lora" in name for name, _ in base.unet.named_modules())
+    assert np.array_equal(pixels(generator.generate(photo, PROMPT, seed=3, lora_scale=0)), plain)
+
+
+def _save(folder, name: str, tensors: dict):
+    from safetensors.torch import save_file
+
+    save_file(tensors, folder / name)
+    return str(folder / name)
+
+
+def test_lora_failures_say_what_is_wrong(photo, tmp_path, random_lora, lora_with_text_encoder_layers):
+    from safetensors.torch import load_file
+
+    (tmp_path / "cut.safetensors").write_bytes(random_lora.read_bytes()[:300])
+    wrong_size = {k: torch.zeros(v.shape[0], v.shape[1] + 8) if "lora_A" in k or "lora.down" in k else v
+                  for k, v in load_file(random_lora).items()}
+    cases = {
+        str(tmp_path / "cut.safetensors"): "cannot be read",
+        _save(tmp_path, "full.safetensors", {"unet.conv_in.weight": torch.ones(2, 2)}): "holds no LoRA layers",
+        str(lora_with_text_encoder_layers / "text-only.safetensors"): "text encoders only",
+        _save(tmp_path, "sd15.safetensors", wrong_size): "another size",
+    }
+    for path, words in cases.items():
+        generator = GENERATORS.new_session("tiny", lora=path)
+        with pytest.raises(InvalidInput, match=words):
+            generator.generate(photo, PROMPT, seed=1)
+        assert generator.generate(photo, PROMPT, seed=1, lora_scale=0).size == (Tiny.size, Tiny.size)
+
+
+def test_the_refiner_fetch_skips_the_files_it_never_loads():
+    refiner = SDXL.weights()[1]
+    assert refiner.borrowed == gen_module.SHARED_WITH_BASE and "hf download" in refiner.fix()
+
+    def fetched(path: str) -> bool:
+        return any(fnmatch.fnmatch(path, pattern) for pattern in refiner.patterns)
+
+    # the files of stabilityai/stable-diffusion-xl-refiner-1.0 that matter
+    for path in ("model_index.json", "scheduler/scheduler_config.json", "tokenizer_2/vocab.json",
+                 "tokenizer_2/merges.txt", "unet/config.json", "unet/diffusion_pytorch_model.fp16.safetensors"):
+        assert fetched(path), path
+    for path in ("text_encoder_2/model.fp16.safetensors", "vae/diffusion_pytorch_model.fp16.safetensors",
+                 "vae_1_0/diffusion_pytorch_model.fp16.safetensors", "sd_xl_refiner_1.0.safetensors"):
+        assert not fetched(path), path

@@ -117,3 +117,27 @@ def test_output_that_is_a_file(captioned, tmp_path):
     (tmp_path / "taken").write_text("")
     with pytest.raises(InvalidInput, match="is a file"):
         train_lora(captioned, tmp_path / "taken", steps=1)
+
+
+@pytest.mark.parametrize("half", [True, False])
+def test_fp16_training_scales_the_loss(captioned, tmp_path, monkeypatch, half):
+    """fp16 (as on CUDA) trains through a gradient scaler; fp32 needs none and gets a disabled one."""
+    import torch
+
+    from relive.avatar import lora as lora_module
+
+    scalers = []
+
+    class RecordingScaler(torch.amp.GradScaler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            scalers.append(self)
+
+    monkeypatch.setattr(torch.amp, "GradScaler", RecordingScaler)
+    if half:
+        monkeypatch.setattr(lora_module, "resolve_dtype", lambda device: torch.float16)
+    result = train_lora(captioned, tmp_path / "lora", base="tiny", steps=2, lr=1e-3, seed=0)
+    assert len(scalers) == 1 and scalers[0].is_enabled() is half
+    assert all(math.isfinite(loss) for loss in result.losses)
+    if half:  # the scale was in use: loss × scale went through backward, unscaled before clipping
+        assert scalers[0].get_scale() > 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from conftest import random_catalog
+from helpers import random_catalog
 from reference_matcher import combination_score, match_one
+
 from relive import genres
 from relive.errors import InvalidGenres
 from relive.pet import matcher

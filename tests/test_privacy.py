@@ -21,6 +21,7 @@ from PIL import Image
 from relive import genres
 from relive.carousel.backgrounds import list_backgrounds
 from relive.config import settings
+from relive.pet.catalog import creatures
 from relive.testing import launch_app, stop_app
 
 pytestmark = pytest.mark.server
@@ -56,8 +57,10 @@ def test_nothing_about_the_visitor_outlives_the_retention_window(tmp_path):
     try:
         client = Client(url, verbose=False, download_files=tmp_path / "client")  # the visitor's own copies
         taste = genres.from_mapping({"Punk": 1}).tolist()
-        avatar, _, = client.predict(handle_file(str(photo)), True, "woman", "adult", "prefer not to say", "anime",
-                                    "instant", 1, False, *taste, api_name="/avatar")
+        client.predict(next(iter(creatures())), "auto (best match)", "auto (best match)", "auto (best match)", *taste,
+                       api_name="/pet")  # the session's taste, which the avatar wears
+        avatar, _, = client.predict(handle_file(str(photo)), True, "woman", "adult", "prefer not to say", "comic",
+                                    "instant", 1, False, api_name="/avatar")
         background = handle_file(str(list_backgrounds()[0].path))
         client.predict(handle_file(avatar), background, 0.5, 0.9, 0.6, True, api_name="/fuse")
         _, zip_path = client.predict(handle_file(avatar), [list_backgrounds()[0].slug], 0.6, True, api_name="/album")

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import Phase, assume, event, given, settings, strategies as st
+from helpers import random_catalog
+from hypothesis import Phase, assume, event, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
-from conftest import random_catalog
 from relive import genres, imaging
 from relive.carousel.fuse import parse_position, place_avatar, visible_part
 from relive.errors import InvalidImage, InvalidInput

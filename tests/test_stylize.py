@@ -85,10 +85,14 @@ def test_stylize_gives_an_rgb_square_of_the_asked_size(photo):
     assert small.mode == "RGB" and small.size == (256, 256)
 
 
-def test_it_is_cel_shaded_a_few_flat_colours(photo, art):
-    assert top_colour_share(np.asarray(photo)) < 0.6
+def test_hair_and_clothes_are_cel_shaded_a_few_flat_colours(photo, art):
+    """The comic look's cel colours; the face and skin are painted in soft steps instead (test_looks.py). The
+    32 commonest colours paint ≥ 0.74 of the rest (measured, worst genre); < 0.6 in the photo."""
+    outside = np.ones((SIDE, SIDE), bool)
+    outside[FACE] = False
+    assert top_colour_share(np.asarray(photo)[outside]) < 0.6
     for genre, out in art.items():
-        assert top_colour_share(out) > 0.75, genre
+        assert top_colour_share(out[outside]) > 0.7, genre
 
 
 def strokes(grey_img: np.ndarray) -> np.ndarray:
@@ -144,10 +148,12 @@ def test_a_face_crop_needs_no_face_box_the_default_assumes_the_crops_layout(phot
         stylize.stylize(photo, [], size=64, face="middle")
 
 
-def test_the_same_seed_gives_the_same_pixels_and_another_seed_a_variation(photo):
-    a = np.asarray(stylize.stylize(photo, ["Pop", "Jazz"], seed=7, size=256))
-    b = np.asarray(stylize.stylize(photo, ["Pop", "Jazz"], seed=7, size=256))
-    c = np.asarray(stylize.stylize(photo, ["Pop", "Jazz"], seed=8, size=256))
+@pytest.mark.parametrize("look", ["comic", "pop-art"])
+def test_the_same_seed_gives_the_same_pixels_and_another_seed_a_variation(photo, look):
+    disc = np.zeros((64, 64), np.uint8)
+    cv2.circle(disc, (32, 40), 24, 255, -1)  # a person mask: the seed turns the rim light (and pop-art's dots)
+    a, b, c = (np.asarray(stylize.stylize(photo, ["Pop", "Jazz"], seed=seed, size=256, mask=disc, look=look))
+               for seed in (7, 7, 8))
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
 

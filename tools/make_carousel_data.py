@@ -1,4 +1,5 @@
-"""Build the CAROUSEL training data offline: rendered festival scenes + photos bundled with installed packages.
+"""Build the CAROUSEL training data: rendered festival scenes, photos bundled with installed packages and the
+photographs in Debian's wallpaper packages (fetched with `apt-get download`, unpacked with `dpkg-deb -x`).
 
 Writes ``OUT/collages/*.png``, ``OUT/manifest.csv``, ``OUT/rejected.csv``, ``OUT/DATASET.md`` (what went in) and,
 when complete, ``OUT/READY`` (training polls it). Resumable: run it again after an interruption.
@@ -6,13 +7,15 @@ when complete, ``OUT/READY`` (training polls it). Resumable: run it again after 
     python tools/make_carousel_data.py [--out data/carousel] [--scenes 2000] [--photo-variants 40] [--seed 0]
                                        [--workers 2] [--val-fraction 0.1] [--max-side 512]
 
-The held-out photos of people (``skimage.data.astronaut``, matplotlib's ``grace_hopper.jpg``) are never used.
+The held-out photos of people (``skimage.data.astronaut`` and ``camera``, matplotlib's ``grace_hopper.jpg``) are
+never used. ``--no-wallpapers`` builds from what is installed alone (no apt).
 """
 
 from __future__ import annotations
 
 import argparse
 import shlex
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -25,6 +28,42 @@ from relive.carousel.training import collage, perturb
 from relive.errors import ReliveError
 
 
+# The photographs among the images of Debian's wallpaper packages (bookworm), looked at one by one: the rest of
+# those packages are drawings, renders and patterns (gnome-backgrounds, ukui-wallpapers and lomiri-wallpapers hold
+# no photographs). package → (licence per debian/copyright or the wallpaper's metadata.json, [paths in the .deb]).
+PLASMA = "usr/share/wallpapers/{}/contents/images/{}"
+MATE = "usr/share/backgrounds/mate/nature/{}.jpg"
+WALLPAPER_PHOTOS = {
+    "plasma-workspace-wallpapers": ("LGPL-3 (Altai, MilkyWay: CC-BY-SA-4.0)", [
+        PLASMA.format("Altai", "5120x2880.png"), PLASMA.format("BytheWater", "2560x1600.jpg"),
+        PLASMA.format("ColdRipple", "2560x1600.jpg"), PLASMA.format("DarkestHour", "2560x1600.jpg"),
+        PLASMA.format("EveningGlow", "2560x1600.jpg"), PLASMA.format("FallenLeaf", "2560x1600.jpg"),
+        PLASMA.format("Grey", "2560x1600.jpg"), PLASMA.format("Kite", "2560x1600.jpg"),
+        PLASMA.format("MilkyWay", "5120x2880.png"), PLASMA.format("OneStandsOut", "2560x1600.jpg"),
+        PLASMA.format("Path", "2560x1600.jpg"), PLASMA.format("summer_1am", "2560x1600.jpg")]),
+    "mate-backgrounds": ("GPL-2+", [MATE.format(name) for name in (
+        "Aqua", "Blinds", "Dune", "FreshFlower", "Garden", "GreenMeadow", "LadyBird", "RainDrops", "Storm",
+        "TwoWings", "Wood", "YellowFlower")]),
+}
+
+
+def wallpaper_photos(root: Path) -> dict[str, str]:
+    """source name → file of every photograph in ``WALLPAPER_PHOTOS``, downloading and unpacking a package into
+    ``root`` the first time (``apt-get download`` needs the Debian archive, nothing else)."""
+    files = {}
+    for package, (_licence, paths) in WALLPAPER_PHOTOS.items():
+        unpacked = root / package
+        if not all((unpacked / path).is_file() for path in paths):
+            root.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["apt-get", "download", package], cwd=root, check=True, capture_output=True)
+            deb = max(root.glob(f"{package}_*.deb"))
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
+        for path in paths:
+            name = Path(path).parents[2].name if path.startswith("usr/share/wallpapers") else Path(path).stem
+            files[f"debian:{package}/{name}"] = str(unpacked / path)
+    return files
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "carousel")
@@ -34,6 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=None, help="processes (default: every core)")
     parser.add_argument("--val-fraction", type=float, default=collage.VAL_FRACTION)
     parser.add_argument("--max-side", type=int, default=collage.MAX_SIDE)
+    parser.add_argument("--wallpapers", type=Path, default=ROOT / "data" / "wallpapers",
+                        help="where Debian's wallpaper packages are downloaded and unpacked")
+    parser.add_argument("--no-wallpapers", action="store_true", help="leave Debian's wallpaper photos out")
     parser.add_argument("--no-progress", action="store_true")
     return parser.parse_args(argv)
 
@@ -63,11 +105,17 @@ def dataset_card(args: argparse.Namespace, report: collage.BuildReport, seconds:
         f"{', '.join(collage_scene_kinds())}), 1–2 people each lit by the scene (ambient, coloured key, rim). "
         f"Scene sources: train {scene_sources.get('train', 0)}, val {scene_sources.get('val', 0)}. Each visible person "
         f"(≥ {collage.MIN_PERSON_FRACTION:.0%} of the frame) is a pair."),
-        (f"- **Photos bundled with scikit-image** ({args.photo_variants} random crops each, public-domain/CC0 sample "
-        f"images that load offline): {', '.join(collage.BUNDLED_PHOTOS)}. Each crop carries a person-shaped mask: a "
-        f"procedural silhouette (head, torso, arms, legs in a random pose) or, {collage.REAL_SHAPE_PROBABILITY:.0%} of the "
-        "time, the real person mask MediaPipe segments from the cameraman (`skimage:camera`), scaled/mirrored/placed; "
-        "the cameraman photo also gives pairs with its own person. The masked region's real pixels are the target."),
+        (f"- **Photos bundled with scikit-image, scikit-learn and matplotlib** ({args.photo_variants} random crops each): "
+        f"{', '.join(collage.BUNDLED_PHOTOS)}."),
+        (f"- **Photographs from Debian's wallpaper packages** ({args.photo_variants} random crops each; "
+        "`apt-get download` + `dpkg-deb -x`): " + ("none (--no-wallpapers)" if args.no_wallpapers else "; ".join(
+            f"{package} ({licence}): {len(paths)} photos" for package, (licence, paths) in WALLPAPER_PHOTOS.items()))
+         + "."),
+        (f"- Each photo crop's foreground is, {collage.SEGMENT_PROBABILITY:.0%} of the time, one of its own regions "
+        "(SLIC superpixels grown by a neighbour or two: an object with true edges), else a drawn person silhouette "
+        "(head, torso, arms, legs in a random pose). The region's real pixels are the target. "
+        f"{collage.SCENE_LIGHT_PROBABILITY:.0%} of photo pairs are the booth's case: the whole photo under a coloured "
+        f"light ({', '.join(perturb.SCENE_LIGHTS)}) and the region pasted as it was, unlit."),
         (f"- **Held out, never used**: {', '.join(collage.HELD_OUT)} (the final check on real people: "
         "`relive.carousel.training.evaluate.heldout_people_pairs`)."),
         "",
@@ -105,9 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     ready.unlink(missing_ok=True)
     start = time.perf_counter()
     try:
+        photo_files = {} if args.no_wallpapers else wallpaper_photos(args.wallpapers)
         report = collage.build_synthetic(args.out, n_scenes=args.scenes, photo_variants=args.photo_variants,
                                          seed=args.seed, val_fraction=args.val_fraction, workers=args.workers,
-                                         max_side=args.max_side, progress=not args.no_progress)
+                                         max_side=args.max_side, photo_files=photo_files,
+                                         progress=not args.no_progress)
+    except subprocess.CalledProcessError as err:
+        print(f"error: {' '.join(err.cmd)} failed ({(err.stderr or b'').decode(errors='replace').strip()}); "
+              "it needs the Debian archive: run `apt-get update`, or build without them: --no-wallpapers",
+              file=sys.stderr)
+        return 2
     except ReliveError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

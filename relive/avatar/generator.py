@@ -27,9 +27,19 @@ Generators:
 
 Weights are never downloaded here: a hub id counts as available only when the Hugging Face cache already holds it
 (checked without network), and then it loads from that folder. The message of an unavailable generator names the
-``hf download`` command to run or the ``RELIVE_*`` variable to point at a local folder. Pipelines load lazily, once
-per (weights, device, dtype, memory savers), under a lock; calls on one pipeline are serialised. Running out of GPU
-memory raises :class:`GeneratorOutOfMemory` (a :class:`ReliveError` saying what to switch) and frees the cache.
+``hf download`` command to run or the ``RELIVE_*`` variable to point at a local folder (the refiner's fetch skips
+its ``text_encoder_2`` and VAE, which relive never loads: the refiner runs on the base's).
+
+Memory: pipelines load lazily into one cache (:data:`PIPELINES`) that holds one family (weights, device, dtype,
+memory savers) at a time: loading another unloads the one before, so the app never holds what it is not using.
+Before loading, the memory the pipelines need is checked against what is free (RAM on a CPU host, where running out
+means the kernel kills the process) and refused with :class:`NotEnoughMemory`; on a host without an accelerator the
+default generator is ``instant`` (SDXL is still there when asked by name). Running out of GPU memory mid-call
+unloads any other family and tries once more, else raises :class:`GeneratorOutOfMemory` (a :class:`ReliveError`
+saying what to switch). Calls on one pipeline are serialised. ``RELIVE_VAE_TILING`` decodes in tiles of
+:data:`VAE_TILE_PX` (diffusers alone would not tile a 1024 px picture with SDXL's VAE).
+
+LoRAs go into the base UNet only (never the text encoders: the refiner shares ``text_encoder_2``).
 """
 
 from __future__ import annotations
@@ -51,23 +61,31 @@ from PIL import Image, ImageOps
 from relive import imaging
 from relive.avatar import tiny  # cheap: it imports torch/diffusers only inside its builders
 from relive.backends import Availability, Backend, Registry
-from relive.config import resolve_device, resolve_dtype, settings
+from relive.config import Settings, resolve_device, resolve_dtype, settings
 from relive.errors import InvalidInput, ModelUnavailable, ReliveError
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, stage name)
 
-SDXL_BASE = "stabilityai/stable-diffusion-xl-base-1.0"
-SDXL_REFINER = "stabilityai/stable-diffusion-xl-refiner-1.0"
-SDXL_VAE_FP16_FIX = "madebyollin/sdxl-vae-fp16-fix"
-SDXL_TURBO = "stabilityai/sdxl-turbo"
-OOM_FIX = ("the GPU ran out of memory; try the sdxl-fast generator, or set RELIVE_CPU_OFFLOAD=1 "
-           "(and RELIVE_VAE_TILING=1)")
+# The hub ids are defined once, as the settings' defaults (relive.config.Settings); these names only point at them.
+SDXL_BASE = Settings.sdxl_base
+SDXL_REFINER = Settings.sdxl_refiner
+SDXL_VAE_FP16_FIX = Settings.sdxl_vae
+SDXL_TURBO = Settings.sdxl_fast
+# Switching generators unloads the one before (one pipeline family in memory at a time), so sdxl-fast never loads
+# beside sdxl.
+OOM_FIX = ("the GPU ran out of memory; try the sdxl-fast generator (relive unloads the others first), "
+           "or set RELIVE_CPU_OFFLOAD=1 (and RELIVE_VAE_TILING=1)")
+GiB = 2**30
 
 
 class GeneratorOutOfMemory(ReliveError):
     """The accelerator ran out of memory during a generation; the generator stays usable."""
+
+
+class NotEnoughMemory(GeneratorOutOfMemory):
+    """Refused before loading: the pipelines would not fit in the memory that is available now."""
 
 
 # --- settings ----------------------------------------------------------------------------------------------------
@@ -82,6 +100,10 @@ def _setting(name: str, default: str = "") -> str:
 # --- weights: hub ids in the local cache, or local folders, checked without downloading --------------------------
 
 DOWNLOAD_PATTERNS = ("*.json", "*.txt", "*.fp16.safetensors")  # configs, tokenizers, fp16 weights: ~7 GB for SDXL
+# The refiner runs on the base's text_encoder_2 and VAE: its own copies (~1.6 GB of fp16 weights) are never loaded,
+# so they are neither fetched nor required.
+SHARED_WITH_BASE = ("text_encoder_2", "vae")
+REFINER_PATTERNS = ("model_index.json", "scheduler/*", "tokenizer_2/*", "unet/*.json", "unet/*.fp16.safetensors")
 
 
 def hub_cache_dir() -> Path:
@@ -104,6 +126,7 @@ class Weights:
     value: str  # hub id ("owner/name") or a folder
     setting: str  # the variable that chose it, named in messages
     patterns: tuple[str, ...] = DOWNLOAD_PATTERNS  # what `hf download` should fetch
+    borrowed: tuple[str, ...] = ()  # pipeline components taken from another pipeline: never loaded from here
 
     @property
     def is_folder(self) -> bool:
@@ -112,7 +135,7 @@ class Weights:
     def folder(self) -> Path:
         """The folder that holds the weights (a cache snapshot for hub ids). Missing → ModelUnavailable."""
         folder = self._local_folder() if self.is_folder else self._cached_snapshot()
-        problem = _incomplete(folder)
+        problem = _incomplete(folder, self.borrowed)
         if problem:
             raise ModelUnavailable(f"{self.value} in {folder} is incomplete ({problem}); {self.fix()}")
         return folder
@@ -161,15 +184,21 @@ def is_hub_id(value: str) -> bool:
     return bool(shaped) and not Path(value).exists()
 
 
-def _incomplete(folder: Path) -> str:
-    """'' when ``folder`` holds a loadable pipeline (model_index.json) or model (config.json), else what is missing."""
+def _incomplete(folder: Path, borrowed: Sequence[str] = ()) -> str:
+    """'' when ``folder`` holds a loadable pipeline (model_index.json) or model (config.json), else what is missing.
+    ``borrowed`` components come from another pipeline and need not be there."""
     if (folder / "model_index.json").is_file():
-        index = json.loads((folder / "model_index.json").read_text())
-        components = [k for k, v in index.items() if not k.startswith("_") and isinstance(v, list) and v[0]]
+        components = [c for c in pipeline_components(folder) if c not in borrowed]
         return "; ".join(p for p in (_component_missing(folder / c) for c in components) if p)
     if (folder / "config.json").is_file():
         return "" if _has_weights(folder) else "no .safetensors/.bin weights next to config.json"
     return "neither model_index.json nor config.json"
+
+
+def pipeline_components(folder: Path) -> list[str]:
+    """The component folders a diffusers pipeline folder names in its model_index.json (null ones left out)."""
+    index = json.loads((folder / "model_index.json").read_text())
+    return [k for k, v in index.items() if not k.startswith("_") and isinstance(v, list) and v[0]]
 
 
 def _component_missing(folder: Path) -> str:
@@ -246,17 +275,20 @@ class Generator(Backend):
         progress: Progress | None = None,
         person_mask=None,
         face: tuple[float, float, float, float] | None = None,
+        style: str | None = None,
     ) -> Image.Image:
         """A stylized RGB picture of ``size`` × ``size`` from a square photo.
 
         ``genres`` (strongest first) is read by generators that use it (``instant``); ``lora_scale`` overrides the
         session's LoRA scale for this call (0 switches the LoRA off); ``person_mask`` (uint8, 255 = person, any
         size) and ``face`` ((x, y, w, h) in the square's pixels) are hints from the avatar pipeline for generators
-        that keep the photo's geometry (``instant``). Each is ignored where it does not apply.
+        that keep the photo's geometry (``instant``); ``style`` is the look of a generator that draws without a
+        prompt (``instant``: :data:`relive.avatar.stylize.OFFLINE_LOOKS`, None for its default). Each is ignored
+        where it does not apply.
         """
         square = fit_square(image, self.size)
-        return self._generate(square, prompt, negative, seed=int(seed), genres=list(genres),
-                              lora_scale=lora_scale, progress=progress, hints={"mask": person_mask, "face": face})
+        return self._generate(square, prompt, negative, seed=int(seed), genres=list(genres), lora_scale=lora_scale,
+                              progress=progress, hints={"mask": person_mask, "face": face, "style": style})
 
     @abc.abstractmethod
     def _generate(self, image: Image.Image, prompt: str, negative: str, *, seed: int, genres: list[str], hints: dict,
@@ -277,8 +309,16 @@ class GeneratorRegistry(Registry[Generator]):
     """The backends' registry; its default skips generators made for tests (``tiny``)."""
 
     def default_name(self) -> str:
+        """The first available generator in preference order; on a host without an accelerator the first that is
+        not diffusion (``instant``): SDXL there takes minutes per avatar and ~21 GiB of RAM. Asking by name still
+        gets any generator."""
         order = [n for n in self.preference if not self.get(n).for_tests]
-        return next((n for n in order if self.get(n).available()), order[0])
+        usable = [n for n in order if self.get(n).available()]
+        if not usable:
+            return order[0]
+        if self.get(usable[0]).is_diffusion and resolve_device() == "cpu":  # torch is imported only here
+            return next((n for n in usable if not self.get(n).is_diffusion), usable[0])
+        return usable[0]
 
     def choices(self, include_tests: bool = False) -> list[tuple[str, str]]:
         """``(label, name)`` of the generators that can run here, for a dropdown."""
@@ -313,8 +353,57 @@ class _Loaded:
     attempts: int = 0  # adapter names are never reused, not even after a failed load
 
 
-_LOADED: dict[tuple, _Loaded] = {}
-_LOADING = threading.Lock()
+class PipelineCache:
+    """Every loaded diffusion pipeline of the process, under one eviction policy: one family at a time.
+
+    A visitor's avatar runs one generator, so loading another (a different generator, other weights, another
+    device or memory saver) first unloads the one before: sdxl-fast never sits beside sdxl + refiner, and an
+    out-of-memory error leaves nothing else behind to blame. A call already running on an evicted family finishes
+    (it holds its own reference); its memory goes back when it returns.
+    """
+
+    def __init__(self):
+        self._entries: dict[tuple, _Loaded] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, load: Callable[[], list]) -> _Loaded:
+        """The pipelines under ``key``; on a miss every other family is unloaded first, then ``load()`` runs."""
+        with self._lock:
+            if key not in self._entries:
+                if self._entries:
+                    self._entries.clear()
+                    _free_memory()
+                self._entries[key] = _Loaded(load())
+            return self._entries[key]
+
+    def families(self) -> list[tuple]:
+        """The keys of the loaded pipeline families."""
+        with self._lock:
+            return list(self._entries)
+
+    def evict(self, keep: tuple | None = None) -> int:
+        """Unload every family but ``keep``; how many were unloaded."""
+        with self._lock:
+            gone = [key for key in self._entries if key != keep]
+            for key in gone:
+                del self._entries[key]
+        if gone:
+            _free_memory()
+        return len(gone)
+
+    def evict_where(self, predicate: Callable[[tuple], bool]) -> None:
+        with self._lock:
+            for key in [k for k in self._entries if predicate(k)]:
+                del self._entries[key]
+        _free_memory()
+
+
+PIPELINES = PipelineCache()
+
+
+def unload_all() -> None:
+    """Unload every generator's pipelines (before something else needs the memory, e.g. LoRA training)."""
+    PIPELINES.evict()
 
 
 class DiffusionGenerator(Generator):
@@ -355,12 +444,32 @@ class DiffusionGenerator(Generator):
         """The pipelines, loaded on first use and shared by every session with the same weights and device."""
         return self._loaded().pipes
 
+    def _key(self) -> tuple:
+        return (type(self).__name__, self._sources(), self.device, str(self.dtype), self.cpu_offload, self.vae_tiling)
+
     def _loaded(self) -> _Loaded:
-        key = (type(self).__name__, self._sources(), self.device, str(self.dtype), self.cpu_offload, self.vae_tiling)
-        with _LOADING:
-            if key not in _LOADED:
-                _LOADED[key] = _Loaded(_guard_out_of_memory(lambda: self._place(self._build())))
-            return _LOADED[key]
+        def load() -> list:
+            self._check_memory()  # the cache has just unloaded the others: what is free now is what we get
+            return _guard_out_of_memory(lambda: self._place(self._build()))
+
+        return PIPELINES.get(self._key(), load)
+
+    def memory_needed(self) -> int:
+        """About how many bytes the pipelines take once loaded (weights + :attr:`working_memory`); 0 = unknown."""
+        return 0
+
+    working_memory: ClassVar[int] = 0  # activations at ``size`` px on top of the weights, in bytes (an estimate)
+
+    def _check_memory(self) -> None:
+        """Refuse, before loading anything, pipelines that cannot fit: on a CPU host the kernel would kill the
+        process instead (SDXL base + refiner in fp32 is ~21 GiB), which no exception handler catches."""
+        needed = self.memory_needed()
+        available, where = memory_available(self.device, self.cpu_offload)
+        if needed and available is not None and needed > available:
+            raise NotEnoughMemory(
+                f"the {self.name} generator needs about {needed / GiB:.1f} GiB of {where} "
+                f"({str(self.dtype).removeprefix('torch.')} weights + working memory) but {available / GiB:.1f} GiB "
+                "is available; use the instant generator, free memory, or run on a GPU")
 
     def _place(self, pipes: list) -> list:
         for pipe in pipes:
@@ -369,16 +478,13 @@ class DiffusionGenerator(Generator):
             else:
                 pipe.to(self.device)
             if self.vae_tiling:  # decodes in tiles: flat VRAM at 1024 px and above
-                pipe.vae.enable_tiling()
+                tile_vae(pipe.vae)
             pipe.set_progress_bar_config(disable=True)
         return pipes
 
     def close(self) -> None:
         """Forget this generator's pipelines (the next call reloads them) and give their memory back."""
-        with _LOADING:
-            for key in [k for k in _LOADED if k[0] == type(self).__name__ and k[1] == self._sources()]:
-                del _LOADED[key]
-        _free_memory()
+        PIPELINES.evict_where(lambda key: key[:2] == (type(self).__name__, self._sources()))
 
     def _generate(self, image, prompt, negative, *, seed, genres, lora_scale, progress, hints):
         loaded = self._loaded()
@@ -389,22 +495,22 @@ class DiffusionGenerator(Generator):
             return self._denoise(loaded.pipes, image, prompt, negative, seed, progress)
 
         with loaded.lock:  # diffusers pipelines keep per-call state (scheduler, adapters): one call at a time
-            return _guard_out_of_memory(run)
+            return _guard_out_of_memory(run, unload_others=lambda: PIPELINES.evict(keep=self._key()))
 
     def _switch_lora(self, loaded: _Loaded, scale: float) -> None:
         """This session's LoRA on at ``scale`` (loading it the first time only), or every LoRA off."""
-        pipe = loaded.pipes[0]
+        unet = loaded.pipes[0].unet  # LoRAs live in the base UNet only (see _load_lora)
         if self.lora is None or scale == 0:
             if loaded.adapters:
-                pipe.disable_lora()  # bypasses the LoRA layers: exactly the base model's output
+                unet.disable_lora()  # bypasses the LoRA layers: exactly the base model's output
             return
         if self.lora not in loaded.adapters:
             loaded.attempts += 1
             name = f"relive_lora_{loaded.attempts}"
-            _load_lora(pipe, self.lora, name)
+            _load_lora(loaded.pipes[0], self.lora, name)
             loaded.adapters[self.lora] = name
-        pipe.enable_lora()
-        pipe.set_adapters([loaded.adapters[self.lora]], adapter_weights=[scale])
+        unet.enable_lora()
+        unet.set_adapters([loaded.adapters[self.lora]], weights=[scale])
 
     def _denoise(self, pipes, image, prompt, negative, seed, progress) -> Image.Image:
         import torch
@@ -442,36 +548,81 @@ class _StepCounter:
 T = TypeVar("T")
 
 
-def _guard_out_of_memory(run: Callable[[], T]) -> T:
-    """``run()``; an accelerator out-of-memory error becomes :class:`GeneratorOutOfMemory` once the memory is freed,
-    so the next (smaller) request can run."""
-    try:
-        return run()
-    except RuntimeError as err:
-        if not _is_out_of_memory(err):
-            raise
-        log.warning("generation ran out of memory: %s", err)
-    # Freed only here, after the except block: until then the traceback's frames keep the activations alive.
-    _free_memory()
+def _guard_out_of_memory(run: Callable[[], T], unload_others: Callable[[], int] | None = None) -> T:
+    """``run()``; on an accelerator out-of-memory error ``unload_others()`` unloads the other pipelines and, if it
+    unloaded any, ``run()`` is tried once more. Still out of memory → :class:`GeneratorOutOfMemory`, raised once the
+    memory is freed, so the next (smaller) request can run."""
+    for attempt in range(2):
+        try:
+            return run()
+        except RuntimeError as err:
+            if not _is_out_of_memory(err):
+                raise
+            log.warning("generation ran out of memory: %s", err)
+        # Freed only here, after the except block: until then the traceback's frames keep the activations alive.
+        _free_memory()
+        if attempt or unload_others is None or not unload_others():
+            break
     raise GeneratorOutOfMemory(OOM_FIX)
 
 
+LORA_FIX = "use a LoRA trained for SDXL (e.g. with `relive avatar train-lora`)"
+
+
 def _load_lora(pipe, path: Path, adapter_name: str) -> None:
-    """The LoRA into ``pipe`` through peft; a file that does not fit the model becomes :class:`InvalidInput`."""
+    """The LoRA into ``pipe``'s UNet only, through peft; a file that does not fit becomes :class:`InvalidInput`
+    saying why.
+
+    Only the UNet: ``load_lora_weights`` would also write a LoRA's text-encoder layers into ``text_encoder_2``,
+    which the refiner shares, and the pipeline's ``set_adapters``/``disable_lora`` act on both encoders, so the
+    refiner would change with the LoRA too. Text-encoder layers of third-party LoRAs are left out (logged)."""
     try:
-        pipe.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=adapter_name)
+        state, alphas, metadata = pipe.lora_state_dict(str(path.parent), weight_name=path.name,
+                                                       unet_config=pipe.unet.config, return_lora_metadata=True)
+    except Exception as err:
+        if _is_out_of_memory(err):
+            raise
+        raise InvalidInput(f"the LoRA {path} cannot be read ({type(err).__name__}: {err}); "
+                           f"check that it is a complete .safetensors file, or {LORA_FIX}") from err
+    _check_lora_keys(path, state)
+    try:
+        pipe.load_lora_into_unet(state, network_alphas=alphas, unet=pipe.unet, adapter_name=adapter_name,
+                                 metadata=metadata, _pipeline=pipe)
     except Exception as err:
         if isinstance(err, ReliveError) or _is_out_of_memory(err):
             raise
-        _forget_adapter(pipe, adapter_name)
-        raise InvalidInput(f"the LoRA {path} does not load into this model ({type(err).__name__}: {err}); "
-                           "use a LoRA trained for SDXL (e.g. with `relive avatar train-lora`)") from err
+        _forget_adapter(pipe.unet, adapter_name)
+        raise InvalidInput(f"the LoRA {path} {_lora_mismatch(err)} ({type(err).__name__}: {err}); {LORA_FIX}") from err
 
 
-def _forget_adapter(pipe, adapter_name: str) -> None:
-    """Remove what a failed load may have injected, so the pipeline stays as it was."""
+def _check_lora_keys(path: Path, state: dict) -> None:
+    """A LoRA file must hold LoRA layers, some of them for the UNet."""
+    if not state or not all("lora" in key for key in state):
+        raise InvalidInput(f"the LoRA {path} holds no LoRA layers (its tensor names lack 'lora'): it may be a full "
+                           f"model checkpoint, which relive does not load as a LoRA; {LORA_FIX}")
+    unet_keys = [key for key in state if key.startswith("unet.")]
+    if not unet_keys:
+        raise InvalidInput(f"the LoRA {path} has layers for the text encoders only; relive loads LoRAs into the "
+                           f"UNet only (the refiner shares text_encoder_2), so it would change nothing; {LORA_FIX}")
+    if len(unet_keys) < len(state):
+        log.info("LoRA %s: %d text-encoder tensors left out (LoRAs go into the UNet only)",
+                 path.name, len(state) - len(unet_keys))
+
+
+def _lora_mismatch(err: Exception) -> str:
+    """What a failed load says about the LoRA, in words."""
+    text = str(err)
+    if "size mismatch" in text:
+        return "was trained for a model of another size (its layer shapes differ from SDXL's: an SD 1.5/2.x LoRA?)"
+    if "not found in the base model" in text or "Target modules" in text or "No LoRA keys" in text:
+        return "names layers this UNet does not have (a LoRA for another architecture?)"
+    return "does not load into this model"
+
+
+def _forget_adapter(unet, adapter_name: str) -> None:
+    """Remove what a failed load may have injected, so the UNet stays as it was."""
     try:
-        pipe.delete_adapters(adapter_name)
+        unet.delete_adapters(adapter_name)
     except Exception:  # noqa: BLE001 — nothing was injected: nothing to remove
         log.debug("no partial adapter %s to remove", adapter_name)
 
@@ -481,6 +632,56 @@ def _is_out_of_memory(err: BaseException) -> bool:
 
     # torch.cuda.OutOfMemoryError is torch.OutOfMemoryError; MPS reports a plain RuntimeError
     return isinstance(err, torch.OutOfMemoryError) or (isinstance(err, RuntimeError) and "out of memory" in str(err))
+
+
+VAE_TILE_PX = 512  # decoded tile size when RELIVE_VAE_TILING is on (diffusers blends 25 % overlaps)
+
+
+def tile_vae(vae) -> None:
+    """Tiled decoding that really tiles at 1024 px. diffusers' ``enable_tiling`` sizes tiles to the VAE's
+    ``sample_size``, which is 1024 for SDXL's VAE: a 1024 px picture (128-wide latents) would never be split.
+    Tiles of :data:`VAE_TILE_PX` cut the decoder's activations to about a quarter."""
+    vae.enable_tiling()
+    factor = 2 ** (len(vae.config.block_out_channels) - 1)  # pixels per latent
+    vae.tile_sample_min_size = min(vae.tile_sample_min_size, VAE_TILE_PX)
+    vae.tile_latent_min_size = vae.tile_sample_min_size // factor
+
+
+def memory_available(device: str, cpu_offload: bool = False) -> tuple[int | None, str]:
+    """Bytes free now where the weights will live, and its name: the GPU's free memory on CUDA; RAM on the CPU,
+    on MPS (unified memory) and with CPU offload (the weights wait in RAM). ``None`` when it cannot be known."""
+    if device.startswith("cuda") and not cpu_offload:
+        import torch
+
+        return torch.cuda.mem_get_info(torch.device(device))[0], "GPU memory"
+    try:
+        import psutil  # comes with accelerate, which diffusers needs for low-memory loading
+    except ImportError:
+        return None, "RAM"
+    return psutil.virtual_memory().available, "RAM"
+
+
+def weights_bytes(weights: Weights, dtype) -> int:
+    """About how many bytes ``weights`` take once loaded in ``dtype``: the size of the files :func:`load_pipeline`
+    picks, rescaled from the precision they are stored in (``.fp16.`` files: 2 bytes a value; the others 4, as
+    SDXL's full-precision files are). Borrowed components are not counted."""
+    import torch
+
+    folder = weights.folder()
+    variant = _variant(folder, dtype == torch.float16)
+    if (folder / "model_index.json").is_file():
+        folders = [folder / c for c in pipeline_components(folder) if c not in weights.borrowed]
+    else:
+        folders = [folder]
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    files = [f for sub in folders for f in _weight_files(sub, variant)]
+    return sum(f.stat().st_size * itemsize // (2 if ".fp16." in f.name else 4) for f in files)
+
+
+def _weight_files(folder: Path, variant: str | None) -> list[Path]:
+    files = [*folder.glob("*.safetensors"), *folder.glob("*.bin")]
+    chosen = [f for f in files if (".fp16." in f.name) == (variant == "fp16")]
+    return chosen or files  # diffusers falls back to the other files when the variant is missing
 
 
 def _free_memory() -> None:
@@ -511,10 +712,16 @@ class SDXL(DiffusionGenerator):
     stages = (Stage("base", strength=0.7, guidance=8.5, steps=30),
               Stage("refiner", strength=0.3, guidance=5.0, steps=30))
 
+    working_memory = 3 * GiB  # 1024 px: UNet activations for the guided batch of 2, and the VAE decode
+
     @staticmethod
     def weights() -> tuple[Weights, Weights]:
         return (Weights(_setting("sdxl_base", SDXL_BASE), "RELIVE_SDXL_BASE"),
-                Weights(_setting("sdxl_refiner", SDXL_REFINER), "RELIVE_SDXL_REFINER"))
+                Weights(_setting("sdxl_refiner", SDXL_REFINER), "RELIVE_SDXL_REFINER", REFINER_PATTERNS,
+                        borrowed=SHARED_WITH_BASE))
+
+    def memory_needed(self) -> int:
+        return sum(weights_bytes(w, self.dtype) for w in self.weights()) + self.working_memory
 
     @classmethod
     def _weights_missing(cls) -> str:
@@ -543,9 +750,14 @@ class SDXLFast(DiffusionGenerator):
     size = 512  # Turbo's training resolution
     stages = (Stage("turbo", strength=0.5, guidance=0.0, steps=4),)  # steps × strength ≥ 1, as img2img needs
 
+    working_memory = 1 * GiB  # 512 px, no guidance: a quarter of the pixels and half the batch of sdxl
+
     @staticmethod
     def weights() -> Weights:
         return Weights(_setting("sdxl_fast", SDXL_TURBO), "RELIVE_SDXL_FAST")
+
+    def memory_needed(self) -> int:
+        return weights_bytes(self.weights(), self.dtype) + self.working_memory
 
     @classmethod
     def _weights_missing(cls) -> str:
@@ -655,7 +867,7 @@ class Instant(Generator):
         from relive.avatar.stylize import stylize  # imported on use: the registry stays cheap to import
 
         face = hints["face"] if hints["face"] is not None else "crop"  # "crop": where face_square_crop puts it
-        result = stylize(image, genres, seed=seed, size=self.size, mask=hints["mask"], face=face)
+        result = stylize(image, genres, seed=seed, size=self.size, mask=hints["mask"], face=face, look=hints["style"])
         if progress:
             progress(1, 1, "stylize")
         return imaging.load_image(result, "RGB")

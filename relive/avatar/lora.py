@@ -7,7 +7,7 @@ both text encoders and the VAE frozen, noise-prediction MSE loss, SDXL's added c
 encoded once up front (latents, prompt embeddings, time ids), so the VAE and text encoders can leave the GPU.
 
 The result is ``pytorch_lora_weights.safetensors`` in diffusers' LoRA format (``save_lora_weights``), which the
-``sdxl``/``sdxl-fast``/``tiny`` generators load through ``load_lora_weights``::
+``sdxl``/``sdxl-fast``/``tiny`` generators load into their base UNet (``load_lora_into_unet``)::
 
     result = train_lora("photos/", "my-lora/", base="tiny", steps=4)
     GENERATORS.session("tiny", lora=str(result.path)).generate(photo, prompt, seed=1)
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from relive import imaging
 from relive.avatar import tiny
-from relive.avatar.generator import SDXL, Weights, load_pipeline
+from relive.avatar.generator import SDXL, Weights, load_pipeline, unload_all
 from relive.config import resolve_device, resolve_dtype
 from relive.errors import InvalidImage, InvalidInput
 
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 TARGET_MODULES = ["to_q", "to_k", "to_v", "to_out.0"]  # the UNet's attention projections
-WEIGHT_NAME = "pytorch_lora_weights.safetensors"  # diffusers' default, found by load_lora_weights in a folder
+WEIGHT_NAME = "pytorch_lora_weights.safetensors"  # diffusers' default name, preferred in a folder by lora_file
 Progress = Callable[[int, int, str], None]
 
 
@@ -80,6 +80,7 @@ def train_lora(
 
     device = resolve_device()
     dtype = resolve_dtype(device)
+    unload_all()  # the generators' pipelines give their memory back: training loads its own copy of the base
     pipe = _load_base(weights, device, dtype)
     batch = _encode_examples(pipe, examples, resolution, seed)
     for frozen in (pipe.vae, pipe.text_encoder, pipe.text_encoder_2):
@@ -226,6 +227,9 @@ def _train(pipe, batch: dict, *, rank: int, steps: int, lr: float, seed: int, ba
     cast_training_params(unet, torch.float32)  # the LoRA learns in fp32 even when the frozen UNet is fp16
     params = [p for p in unet.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr)
+    # fp16 forward passes: small gradients underflow to zero without loss scaling. The scaler multiplies the loss,
+    # unscales the gradients before clipping, and skips (and shrinks the scale on) steps with inf/NaN gradients.
+    scaler = torch.amp.GradScaler(device.type, enabled=unet.dtype == torch.float16)
     noise_scheduler = DDPMScheduler.from_config(pipe.scheduler.config)  # the training-time noise schedule
     if device.type == "cuda":
         unet.enable_gradient_checkpointing()  # SDXL's UNet at 1024 px does not fit a 24 GB GPU otherwise
@@ -236,9 +240,11 @@ def _train(pipe, batch: dict, *, rank: int, steps: int, lr: float, seed: int, ba
         pick = torch.randint(0, count, (batch_size,), generator=rng)
         loss = _step_loss(unet, noise_scheduler, {k: v[pick] for k, v in batch.items()}, rng, device)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
         torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
+        scaler.step(optimizer)
+        scaler.update()
         losses.append(float(loss.detach()))
         if not math.isfinite(losses[-1]):
             raise InvalidInput(f"the loss became {losses[-1]} at step {step + 1}; lower the learning rate (lr={lr})")
@@ -272,7 +278,7 @@ def _step_loss(unet, noise_scheduler, examples: dict, rng, device):
 
 
 def save_lora(unet, out_dir: str | os.PathLike) -> Path:
-    """The UNet's peft LoRA as ``out_dir/pytorch_lora_weights.safetensors``, as ``load_lora_weights`` reads it."""
+    """The UNet's peft LoRA as ``out_dir/pytorch_lora_weights.safetensors``, in diffusers' LoRA format."""
     from diffusers import StableDiffusionXLPipeline
     from diffusers.utils import convert_state_dict_to_diffusers
     from peft.utils import get_peft_model_state_dict

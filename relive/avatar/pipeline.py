@@ -1,4 +1,4 @@
-"""The AVATAR, end to end: photo + music taste → face-aware crop → prompt → generator → cut-out → 1024² RGBA.
+"""The AVATAR, end to end: photo + music taste → one person framed → prompt → generator → cut-out → 1024² RGBA.
 
 One function, :func:`make_avatar`, serves the CLI, the Avatar tab and the tests. Nothing is written to disk: the
 photo and every intermediate stay in memory and are gone when the result has been handed over.
@@ -15,7 +15,9 @@ from PIL import Image
 
 from relive import genres, imaging
 from relive.avatar import attributes as attrs
+from relive.avatar import framing
 from relive.avatar.prompt import DEFAULT_STYLE, Prompt, build_prompt
+from relive.backends.faces import CropInfo, FaceChoice
 
 AVATAR_SIZE = 1024
 MIN_PHOTO_SIDE = 64  # below this there is no face to work with
@@ -35,6 +37,7 @@ class AvatarResult:
     attributes: attrs.Attributes
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    framing: CropInfo | None = None  # the faces found in the photo, the one framed, and the crop box
 
 
 class _Clock:
@@ -49,32 +52,35 @@ class _Clock:
 
 
 def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str | None = None,
-                style: str = DEFAULT_STYLE, seed: int = 0, choices: Mapping[str, str] | None = None,
+                style: str | None = None, seed: int = 0, choices: Mapping[str, str] | None = None,
                 detected: attrs.Attributes | None = None, attribute_backend: str | None = None,
                 backdrop: bool = True, lora: str | None = None, lora_scale: float | None = None,
-                progress: Progress | None = None) -> AvatarResult:
+                choose: FaceChoice = None, progress: Progress | None = None) -> AvatarResult:
     """A stylized avatar of the person in ``photo`` dressed for ``taste`` (18 genre values).
 
     ``choices``: the user's answers per attribute (``gender``, ``age_group``, ``skin_tone``; "prefer not to say"
     removes a field); they override ``detected`` (or what ``attribute_backend`` finds when ``detected`` is None).
+    ``style``: a style of :mod:`relive.avatar.prompt` for diffusion generators, an offline look for ``instant``
+    (comic, sketch, pop-art, painted); None takes the generator's default.
     ``backdrop``: put the avatar on its genre-themed backdrop (the transparent cut-out is always returned too).
     ``lora``: a LoRA file/folder/hub id for diffusion generators (default: ``RELIVE_LORA``), loaded once per session.
+    ``choose``: which person of a group photo (a face index, largest first, or a point (x, y) on the photo: the
+    face nearest it); None takes the main person (largest, most central face). Only that person is cut out.
     """
     from relive.avatar.generator import GENERATORS
-    from relive.backends import faces
 
     clock = _Clock()
     taste = genres.validate(taste)
     top = genres.top_genres(taste)
     picture = imaging.load_image(photo, "RGB", min_side=MIN_PHOTO_SIDE)
     gen = GENERATORS.session(generator, **({"lora": lora} if lora is not None else {}))
-    crop, crop_info = faces.face_square_crop(picture, gen.size)
+    crop, crop_info = framing.frame_person(picture, gen.size, choose)
     notices = [crop_info.notice] if crop_info.notice else []
     clock.lap("crop")
     prompt = None
     if gen.is_diffusion:  # only a prompt uses what the photo shows of the person: nothing is analysed otherwise
         person = _person(picture, detected, attribute_backend, choices)
-        prompt = build_prompt(taste, attributes=person, style=style, seed=seed)
+        prompt = build_prompt(taste, attributes=person, style=style or DEFAULT_STYLE, seed=seed)
     else:
         person = attrs.merge_choices(detected, **dict(choices or {}))
     clock.lap("prompt")
@@ -82,17 +88,19 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
         art = gen.generate(crop, prompt.positive, prompt.negative, seed=seed, genres=top, lora_scale=lora_scale,
                            progress=progress)
         clock.lap("generate")
-        alpha, nobody = _person_alpha(art)  # diffusion redraws the picture: find the person in the result
+        alpha, nobody = _person_alpha(art, crop_info)  # diffusion redraws the picture: find the person in the result
         clock.lap("background removal")
     else:
-        from relive.avatar.stylize import face_in_crop  # OpenCV: imported on first use, not at app start
+        from relive.avatar.stylize import face_in_crop, offline_look  # OpenCV: on first use, not at app start
 
         # A filter keeps the photo's geometry, and segmenters are trained on photos: cut the photo out first and
         # let the filter spend its colours on the person and keep the face's own skin tones.
-        alpha, nobody = _person_alpha(crop)
+        alpha, nobody = _person_alpha(crop, crop_info)
         clock.lap("background removal")
+        look, note = offline_look(style)
+        notices += [note] if note else []
         art = gen.generate(crop, seed=seed, genres=top, progress=progress, person_mask=alpha,
-                           face=face_in_crop(crop_info, gen.size))
+                           face=face_in_crop(crop_info, gen.size), style=look)
         clock.lap("generate")
     cutout = _with_alpha(art, alpha)
     if nobody:
@@ -100,7 +108,7 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
     image = _finish(cutout, top, seed, backdrop)
     clock.lap("backdrop")
     return AvatarResult(image, cutout, gen.name, gen.label, gen.is_diffusion, prompt, person,
-                        notices + ([person.notice] if person.notice else []), clock.timings)
+                        notices + ([person.notice] if person.notice else []), clock.timings, crop_info)
 
 
 def _person(picture, detected, backend, choices) -> attrs.Attributes:
@@ -109,12 +117,12 @@ def _person(picture, detected, backend, choices) -> attrs.Attributes:
     return attrs.merge_choices(detected, **dict(choices or {}))
 
 
-def _person_alpha(source: Image.Image) -> tuple[np.ndarray, bool]:
-    """The alpha (AVATAR_SIZE²) of the person in ``source``; a round badge, and True, when nobody is found."""
+def _person_alpha(source: Image.Image, crop_info: CropInfo) -> tuple[np.ndarray, bool]:
+    """The alpha (AVATAR_SIZE²) of the framed person alone in ``source``; a round badge, and True, when nobody is
+    found."""
     from relive.avatar.stylize import badge_mask
-    from relive.backends import segmentation
 
-    alpha = imaging.alpha_mask(segmentation.remove_background(source, AVATAR_SIZE))
+    alpha = framing.person_alpha(source, crop_info, AVATAR_SIZE)
     if (alpha > 127).mean() < MIN_PERSON:
         return badge_mask(AVATAR_SIZE), True
     return alpha, False

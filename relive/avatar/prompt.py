@@ -235,6 +235,7 @@ class StylePreset:
     lead: str  # opens the prompt; never dropped
     qualifiers: tuple[str, ...]  # most important first; the last ones go first when tokens run short
     negative: str  # added to the shared negative prompt
+    offline: bool = False  # the instant generator draws it too (relive.avatar.stylize.OFFLINE_LOOKS), no model
 
 
 STYLES: Mapping[str, StylePreset] = MappingProxyType({s.name: s for s in (
@@ -247,6 +248,25 @@ STYLES: Mapping[str, StylePreset] = MappingProxyType({s.name: s for s in (
         "comic", "Comic book", "comic book illustration",
         ("bold ink outlines", "halftone shading", "dynamic pose"),
         "photorealistic, photo, 3d render, soft focus, watercolor, anime",
+        offline=True,
+    ),
+    StylePreset(
+        "sketch", "Ink sketch", "ink sketch illustration",
+        ("expressive pen and ink lines", "light pencil shading", "pale watercolor wash on paper"),
+        "photorealistic, photo, 3d render, saturated colors, heavy shading, neon colors",
+        offline=True,
+    ),
+    StylePreset(
+        "pop-art", "Pop-art poster", "pop art poster portrait",
+        ("bold flat colors", "halftone dots", "thick black outlines"),
+        "photorealistic, photo, 3d render, muted colors, soft gradients, watercolor",
+        offline=True,
+    ),
+    StylePreset(
+        "painted", "Painted", "impressionist oil painting portrait",
+        ("visible brush strokes", "rich warm colors", "soft painterly light"),
+        "photo, photorealistic, 3d render, flat colors, line art, anime",
+        offline=True,
     ),
     StylePreset(
         "watercolor", "Watercolor", "watercolor illustration",
@@ -265,6 +285,7 @@ STYLES: Mapping[str, StylePreset] = MappingProxyType({s.name: s for s in (
     ),
 )})
 DEFAULT_STYLE = "anime"
+DEFAULT_OFFLINE_STYLE = "comic"  # the instant generator's default look
 SHARED_NEGATIVE = ("nsfw, nudity, deformed hands, extra fingers, extra limbs, missing limbs, bad anatomy, "
                    "distorted face, blurry, lowres, text, watermark, logo, signature")
 # Helps the background removal that follows generation; kept until only the essentials remain.
@@ -275,8 +296,12 @@ def style_names() -> list[str]:
     return list(STYLES)
 
 
-def style_choices() -> list[tuple[str, str]]:
-    """(label, name) pairs for a UI dropdown, default style first."""
+def style_choices(offline: bool = False) -> list[tuple[str, str]]:
+    """(label, name) pairs for a UI choice, default style first; ``offline``: only the styles the instant
+    generator draws (its default first)."""
+    if offline:
+        names = [DEFAULT_OFFLINE_STYLE, *(n for n, p in STYLES.items() if p.offline and n != DEFAULT_OFFLINE_STYLE)]
+        return [(STYLES[name].label, name) for name in names]
     return [(preset.label, name) for name, preset in STYLES.items()]
 
 

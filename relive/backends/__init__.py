@@ -46,6 +46,7 @@ class Backend(abc.ABC):
 
     @classmethod
     def available(cls, **kwargs) -> Availability:
+        """Whether the dependency is importable and the weights are present (override per backend)."""
         return Availability(True)
 
     @classmethod
@@ -87,9 +88,11 @@ class Registry(Generic[B]):
         return cls
 
     def names(self) -> list[str]:
+        """The registered backend names, in registration order."""
         return list(self._classes)
 
     def get(self, name: str) -> type[B]:
+        """The backend class called ``name``; :class:`UnknownName` listing the valid names otherwise."""
         try:
             return self._classes[name]
         except KeyError:
@@ -174,11 +177,13 @@ class MediaPipeModel:
 
     @classmethod
     def available(cls) -> Availability:
+        """mediapipe importable and the model file in the models folder."""
         reason = mediapipe_missing(cls.MODEL)
         return Availability(not reason, reason)
 
     @classmethod
     def base_options(cls):
+        """MediaPipe task options pointing at this backend's model file."""
         from mediapipe.tasks.python.core.base_options import BaseOptions
 
         return BaseOptions(model_asset_path=str(models_file(cls.MODEL)))

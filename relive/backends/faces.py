@@ -3,12 +3,16 @@
 Every backend answers ``session.detect(image) -> list[Face]`` (x, y, w, h in pixels of the image, and a score
 in 0..1), largest face first. Backends:
 
-- ``mediapipe`` (default when ``make models`` has run): MediaPipe's short-range face detector
-  (``face_detection_short_range.tflite``), for faces within ~2 m of the camera, as at a booth.
+- ``mediapipe-full`` (default when ``make models`` has run): MediaPipe's full-range face detector
+  (``face_detection_full_range_sparse.tflite``), for faces up to ~5 m away, run over windows of two sizes so that
+  a group photo's small, far faces are found too.
+- ``mediapipe``: MediaPipe's short-range face detector (``face_detection_short_range.tflite``), for faces within
+  ~2 m of the camera, as at a booth.
 - ``haar``: OpenCV's frontal-face Haar cascade, shipped inside opencv-contrib-python (no download).
 
     from relive.backends import faces
-    crop, info = faces.face_square_crop(photo, 512)
+    crop, info = faces.face_square_crop(photo, 512)            # the main person: largest, most central face
+    crop, info = faces.face_square_crop(photo, 512, choose=(x, y))   # the face nearest a tap on the photo
     if info.notice: show(info.notice)
 """
 
@@ -73,7 +77,7 @@ class FaceDetector(Backend):
         """Release the native resources (cached sessions are closed by ``FACES.clear()``)."""
 
 
-FACES: Registry[FaceDetector] = Registry("face detector", preference=("mediapipe", "haar"))
+FACES: Registry[FaceDetector] = Registry("face detector", preference=("mediapipe-full", "mediapipe", "haar"))
 
 
 def clamp_face(face: Face, width: int, height: int) -> Face:
@@ -82,19 +86,21 @@ def clamp_face(face: Face, width: int, height: int) -> Face:
     return Face(left, top, right - left, bottom - top, face.score)
 
 
-def iou(a: Face, b: Face) -> float:
+def overlap(a: Face, b: Face) -> float:
+    """Intersection over the smaller box: 1 when one box lies inside the other (a half face found in a window
+    beside the whole one), so nested duplicates are caught where IoU would keep both."""
     w = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
     h = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
-    inter = max(0, w) * max(0, h)
-    union = a.area + b.area - inter
-    return inter / union if union else 0.0
+    smaller = min(a.area, b.area)
+    return max(0, w) * max(0, h) / smaller if smaller else 0.0
 
 
 def suppress_duplicates(faces: list[Face], threshold: float = 0.3) -> list[Face]:
-    """Non-maximum suppression: of boxes overlapping more than ``threshold`` IoU, keep the best scored."""
+    """Non-maximum suppression: of boxes overlapping more than ``threshold`` (of the smaller), keep the best
+    scored."""
     kept: list[Face] = []
     for face in sorted(faces, key=lambda f: f.score, reverse=True):
-        if all(iou(face, other) <= threshold for other in kept):
+        if all(overlap(face, other) <= threshold for other in kept):
             kept.append(face)
     return kept
 
@@ -105,6 +111,24 @@ def square_windows(width: int, height: int) -> list[tuple[int, int, int]]:
     span = max(width, height) - side
     starts = sorted(set(range(0, span + 1, max(1, side // 2))) | {span})
     return [(s, 0, side) if width >= height else (0, s, side) for s in starts]
+
+
+def tile_windows(width: int, height: int, side: int) -> list[tuple[int, int, int]]:
+    """Square windows (left, top, side) of ``side`` tiling the image in both directions, half-overlapping."""
+    def starts(length: int) -> list[int]:
+        return sorted(set(range(0, length - side + 1, max(1, side // 2))) | {length - side})
+
+    return [(left, top, side) for top in starts(height) for left in starts(width)]
+
+
+def cut_by_window(box, left: int, top: int, side: int, width: int, height: int) -> bool:
+    """Whether a box found in a window touches one of the window's edges that lies inside the image: then it is
+    likely part of a face, the whole of which another window sees."""
+    x, y, w, h = box
+    margin = 2
+    return ((x - left <= margin < left) or (y - top <= margin < top)
+            or (left + side - (x + w) <= margin and left + side < width)
+            or (top + side - (y + h) <= margin and top + side < height))
 
 
 @FACES.register
@@ -126,21 +150,50 @@ class MediaPipeFaces(MediaPipeModel, FaceDetector):
         self._detector = vision.FaceDetector.create_from_options(options)
         self._lock = threading.Lock()
 
+    def windows(self, width: int, height: int) -> list[tuple[int, int, int]]:
+        """The square windows the detector looks through: the task squashes any image into its square input,
+        which distorts wide photos until no face is found (one window for a square photo)."""
+        return square_windows(width, height)
+
     def _find(self, rgb: np.ndarray) -> list[Face]:
-        # The task squashes any image into its square input, which distorts wide photos until no face is found;
-        # square windows keep faces at their true shape (one window for a square photo).
         height, width = rgb.shape[:2]
         found = []
-        for left, top, side in square_windows(width, height):
+        for left, top, side in self.windows(width, height):
             window = rgb[top:top + side, left:left + side]
             for detection in self._detector.detect(mediapipe_image(window)).detections:
                 box = detection.bounding_box
-                score = detection.categories[0].score if detection.categories else 0.0
-                found.append(Face(box.origin_x + left, box.origin_y + top, box.width, box.height, float(score)))
+                face = Face(box.origin_x + left, box.origin_y + top, box.width, box.height,
+                            float(detection.categories[0].score if detection.categories else 0.0))
+                if not cut_by_window(face[:4], left, top, side, width, height):
+                    found.append(face)
         return suppress_duplicates(found)
 
     def close(self) -> None:
         self._detector.close()
+
+
+@FACES.register
+class MediaPipeFullRangeFaces(MediaPipeFaces):
+    """MediaPipe full-range face detector (BlazeFace, 192×192 input, faces up to ~5 m away), over windows of the
+    photo's shorter side, and of a half and a third of it: a face 40 px wide in a 1600×1000 street photo is found."""
+
+    name = "mediapipe-full"
+    MODEL = "face_detection_full_range_sparse.tflite"
+    MIN_SMALL_WINDOW = 192  # the model's input: smaller windows would only be scaled up
+    SMALLER_WINDOWS = (2, 3)  # tiles of 1/2 and 1/3 of the shorter side, for far faces (~0.3 s more at 1600 px)
+    # The small tiles also fire on face-like specks (a reflection on a helmet); a face under this fraction of the
+    # largest one is such a speck or a far bystander, never the visitor, and is not counted.
+    SMALLEST_BESIDE_LARGEST = 0.125
+
+    def _find(self, rgb: np.ndarray) -> list[Face]:
+        found = super()._find(rgb)
+        largest = max((max(face.w, face.h) for face in found), default=0)
+        return [face for face in found if max(face.w, face.h) >= largest * self.SMALLEST_BESIDE_LARGEST]
+
+    def windows(self, width: int, height: int) -> list[tuple[int, int, int]]:
+        sides = [min(width, height) // parts for parts in self.SMALLER_WINDOWS]
+        return square_windows(width, height) + [window for side in sides if side >= self.MIN_SMALL_WINDOW
+                                                 for window in tile_windows(width, height, side)]
 
 
 HAAR_CASCADE = "haarcascade_frontalface_default.xml"
@@ -201,7 +254,7 @@ class HaarFaces(FaceDetector):
 
 
 def detect(image: imaging.ImageSource, backend: str | None = None) -> list[Face]:
-    """Faces in ``image``, largest first, with the cached session of ``backend`` (None: mediapipe, else haar)."""
+    """Faces in ``image``, largest first, with the cached session of ``backend`` (None: the first available, mediapipe-full first)."""
     return FACES.session(backend).detect(image)
 
 
@@ -209,6 +262,13 @@ def detect(image: imaging.ImageSource, backend: str | None = None) -> list[Face]
 
 FACE_ZOOM = 3.0  # crop side / face box side: hair above (MediaPipe boxes start at the brows), shoulders below
 FACE_DROP = 0.1  # crop centre this many face heights below the face centre: the face sits a little high
+
+
+# A face in a corner counts this much less than the same face in the middle: the visitor is the largest, most
+# central face, but a much larger face at the side (a selfie held off-centre) still wins.
+CENTRALITY = 0.5
+
+FaceChoice = int | tuple[float, float] | None  # an index into the faces found, a point (x, y) on the photo, or None
 
 
 @dataclass(frozen=True)
@@ -220,6 +280,7 @@ class CropInfo:
     box: tuple[int, int, int, int]  # left, top, right, bottom in the source image
     face: Face | None
     backend: str
+    faces: tuple[Face, ...] = ()  # every face found, largest first, in the source image's pixels
 
 
 def centre_box(width: int, height: int) -> tuple[int, int, int, int]:
@@ -237,23 +298,57 @@ def face_box(face: Face, width: int, height: int) -> tuple[int, int, int, int]:
     return left, top, left + side, top + side
 
 
+def prominence(face: Face, width: int, height: int) -> float:
+    """How much ``face`` looks like the photo's subject: its size, less for being far from the centre."""
+    cx, cy = face.center
+    off_centre = np.hypot(cx - width / 2, cy - height / 2) / np.hypot(width / 2, height / 2)  # 0 centre, 1 corner
+    return max(face.w, face.h) * (1 - CENTRALITY * off_centre)
+
+
+def main_face(found: list[Face], size: tuple[int, int]) -> Face:
+    """The main person's face among ``found`` (not empty) in an image of ``size``: the largest, most central."""
+    return max(found, key=lambda face: prominence(face, *size))
+
+
+def choose_face(found: list[Face], size: tuple[int, int], choose: FaceChoice = None) -> Face | None:
+    """The face to frame: ``None`` → :func:`main_face`; an index into ``found`` (largest first); or a point
+    (x, y) in the image → the face nearest it (a tap on the photo). None when nothing was found."""
+    if not found:
+        return None
+    if choose is None:
+        return main_face(found, size)
+    if isinstance(choose, int) and not isinstance(choose, bool):
+        if not 0 <= choose < len(found):
+            raise InvalidInput(f"face {choose} does not exist: {len(found)} found; choose 0 to {len(found) - 1}")
+        return found[choose]
+    try:
+        x, y = (float(v) for v in choose)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"choose={choose!r} is neither a face number nor a point (x, y) on the photo") from None
+    return min(found, key=lambda face: np.hypot(face.center[0] - x, face.center[1] - y) / max(face.w, 1))
+
+
 def crop_notice(faces_found: int) -> str:
     if faces_found == 0:
         return "No face found, so the centre of the photo is used; face the camera in good light for a better crop"
     if faces_found > 1:
-        return f"{faces_found} faces found, using the largest"
+        return f"{faces_found} people found; the avatar shows one of them"
     return ""
 
 
-def face_square_crop(image: imaging.ImageSource, size: int = 512,
-                     backend: str | None = None) -> tuple[Image.Image, CropInfo]:
-    """A ``size``×``size`` crop centred on the largest face (with headroom), or the centre square when none."""
+def face_square_crop(image: imaging.ImageSource, size: int = 512, backend: str | None = None,
+                     choose: FaceChoice = None) -> tuple[Image.Image, CropInfo]:
+    """A ``size``×``size`` crop centred on one face (with headroom), or the centre square when none.
+
+    The face is the main person's (largest, most central) unless ``choose`` picks another: see
+    :func:`choose_face`.
+    """
     if not isinstance(size, int) or not 16 <= size <= 8192:
         raise InvalidInput(f"size={size!r} is out of range; use a whole number of pixels from 16 to 8192")
     img = imaging.load_image(image, "RGB")
     detector = FACES.session(backend)
     found = detector.detect(img)
-    face = found[0] if found else None
+    face = choose_face(found, img.size, choose)
     box = face_box(face, *img.size) if face else centre_box(*img.size)
     crop = img.crop(box).resize((size, size), Image.LANCZOS)
-    return crop, CropInfo(len(found), crop_notice(len(found)), box, face, detector.name)
+    return crop, CropInfo(len(found), crop_notice(len(found)), box, face, detector.name, tuple(found))

@@ -5,7 +5,12 @@
     pages = make_album(avatar, ["main-stage", "beach-night"])
     zip_path = write_album(pages, retention.scratch_folder())
 
-Backgrounds are named by slug (the gallery in ``assets/backgrounds``) or given as an image (an uploaded photo).
+Backgrounds are named by slug (the gallery in ``assets/backgrounds``; a path to one of its images counts as the
+same) or given as an image (an uploaded photo). A gallery background stages the avatar (:func:`staging`): a
+full-body cut-out stands at one of its spots at the crowd's scale for that depth, the front row of the crowd in
+front of it, with a contact shadow and the scene's grain; a bust (a selfie cut-out) sits like a selfie, rising from
+the bottom edge on the left or right, in front of everything. The album moves from spot to spot and side to side.
+An uploaded photo keeps the plain tap-to-place: the feet where the visitor put them, no layers.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from relive import imaging
-from relive.carousel.backgrounds import Background, get_background
-from relive.carousel.fuse import FusedImage, compose, fuse, is_bust
+from relive.carousel.backgrounds import Background, find_background, get_background
+from relive.carousel.fuse import DEFAULT_SCALE, FusedImage, compose, fuse, is_bust
 from relive.errors import InvalidImage, InvalidInput
 
 MIN_PERSON = 0.01  # a photo whose cut-out covers less than this share has nobody in it
 LABEL = "AI-edited · relive"
+OWN_PHOTO = "my-photo"  # the slug of a page made on an uploaded picture (not a gallery background)
+SELFIE_SIDES = (0.3, 0.7)  # a bust sits off-centre, left or right, like a selfie, so the scene shows beside it
 
 
 @dataclass
@@ -60,49 +67,81 @@ def feet_pixels(frame: tuple[int, int], feet: tuple[float, float] | None) -> tup
     return x * frame[0], y * frame[1]
 
 
+@dataclass(frozen=True)
+class Staging:
+    """How an avatar is staged in a gallery background: feet (relative), scale (None: fuse's default) and whether
+    the background's front layer and the scene's grain apply (a standing person in the crowd, not a selfie)."""
+
+    feet: tuple[float, float]
+    scale: float | None
+    in_crowd: bool
+
+
+def staging(background: Background, avatar: Image.Image, turn: int = 0) -> Staging:
+    """Where ``avatar`` goes in ``background`` on the album's ``turn``-th page: a bust rises from the bottom edge,
+    on the left for even turns and the right for odd ones; a full-body cut-out stands at spot ``turn`` (cycling
+    through the background's spots) as tall as the crowd is at that depth."""
+    if is_bust(avatar):
+        return Staging((SELFIE_SIDES[turn % 2], 1.0), None, False)
+    x, y = background.spots[turn % len(background.spots)]
+    return Staging((x, y), background.standing_height(y), True)
+
+
 def default_feet(background: Background, avatar: Image.Image) -> tuple[float, float]:
-    """Where the avatar goes in a gallery background: on its floor spot; a bust rises from the bottom edge there."""
-    return (background.foot[0], 1.0) if is_bust(avatar) else background.foot
+    """Where the avatar goes in a gallery background by default: its first staging (:func:`staging`)."""
+    return staging(background, avatar).feet
 
 
-def _stage(background: str | Background | imaging.ImageSource, avatar: Image.Image,
-           feet: tuple[float, float] | None) -> tuple[Background | None, Image.Image, tuple[float, float] | None]:
-    """The background's gallery entry (None for an uploaded picture), its picture, and the feet in its pixels:
-    ``feet`` when given, else the gallery's own spot, else None (fuse's standard placement)."""
+def _stage(background: str | Background | imaging.ImageSource, avatar: Image.Image, feet: tuple[float, float] | None,
+           scale: float | None, turn: int) -> tuple[Background | None, Image.Image, dict]:
+    """The background's gallery entry (None for an uploaded picture), its picture, and fuse's placement keywords.
+    A gallery background stages the avatar (``feet`` and ``scale``, when given, win); an upload puts the feet at
+    ``feet`` (None: fuse's standard placement) with no layers."""
     if isinstance(background, str) and not Path(background).suffix:
         background = get_background(background)
+    elif isinstance(background, (str, Path)):
+        background = find_background(background) or background
     info = background if isinstance(background, Background) else None
     scene = imaging.load_image(info.path if info else background, "RGB")
-    if feet is None and info is not None:
-        feet = default_feet(info, avatar)
-    return info, scene, feet_pixels(scene.size, feet)
+    placing = {"scale": scale}
+    if info is not None:
+        staged = staging(info, avatar, turn)
+        feet = staged.feet if feet is None else feet
+        if scale is None and staged.in_crowd:
+            placing["scale"] = info.standing_height(feet[1]) or DEFAULT_SCALE  # on the horizon: fuse's default
+        placing["front"] = info.front if staged.in_crowd else None
+        placing["match_scene"] = staged.in_crowd
+    placing["position"] = feet_pixels(scene.size, feet)
+    return info, scene, placing
 
 
 def preview(background, avatar: Image.Image, *, feet: tuple[float, float] | None = None,
-            scale: float | None = None, shadow: bool | None = None) -> Image.Image:
+            scale: float | None = None, shadow: bool | None = None, turn: int = 0) -> Image.Image:
     """The plain copy-paste at that placement, no model: instant feedback while the visitor positions the avatar."""
-    _, scene, position = _stage(background, avatar, feet)
-    placed = compose(scene, avatar, position=position, scale=scale, shadow=shadow)
-    return Image.fromarray(placed.image)
+    _, scene, placing = _stage(background, avatar, feet, scale, turn)
+    placed = compose(scene, avatar, shadow=shadow, **placing)
+    return Image.fromarray(placed.in_front(placed.image))
 
 
 def fuse_on(background, avatar: Image.Image, *, feet: tuple[float, float] | None = None, scale: float | None = None,
-            shadow: bool | None = None, model=None) -> AlbumPage:
-    """``avatar`` fused into one background (slug, :class:`Background` or image); feet default to the
-    background's own spot (gallery) or the standard placement (uploads)."""
-    info, scene, position = _stage(background, avatar, feet)
-    fused = fuse(scene, avatar, position=position, scale=scale, shadow=shadow, model=model)
-    return AlbumPage(info.slug if info else "my-photo", info.title if info else "My festival photo", fused)
+            shadow: bool | None = None, model=None, turn: int = 0) -> AlbumPage:
+    """``avatar`` fused into one background (slug, :class:`Background` or image). On a gallery background it is
+    staged (:func:`staging`, ``turn`` picks the spot and side; ``feet``/``scale`` override); on an uploaded image
+    the feet default to the standard placement."""
+    info, scene, placing = _stage(background, avatar, feet, scale, turn)
+    fused = fuse(scene, avatar, shadow=shadow, model=model, **placing)
+    return AlbumPage(info.slug if info else OWN_PHOTO, info.title if info else "My festival photo", fused)
 
 
 def make_album(avatar: Image.Image, backgrounds: Sequence, *, scale: float | None = None, shadow: bool | None = None,
                model=None, progress: Callable[[int, int, str], None] | None = None) -> list[AlbumPage]:
-    """One page per background, each at that background's own spot."""
+    """One page per background, staged there (:func:`staging`): page by page the spot and side change, so the album
+    is not the same picture again. ``scale`` (None: the crowd's scale at each spot) fixes the avatar's size."""
     if not backgrounds:
         raise InvalidInput("choose at least one festival background for the album")
     pages = []
     for index, background in enumerate(backgrounds):
-        page = fuse_on(background, avatar, scale=scale, shadow=shadow, model=model)
+        page = fuse_on(background, avatar, scale=scale, shadow=shadow, model=model, turn=index)
         if progress:
             progress(index + 1, len(backgrounds), page.title)
         pages.append(page)

@@ -14,6 +14,7 @@ from pathlib import Path
 from relive.errors import ModelUnavailable, UnknownName
 
 ARCHS = ("compact", "resnet50-transformer")
+ENCODERS = ("resnet50", "efficientnet-lite0")  # resnet50-transformer's encoder
 MODEL_TYPE = "relive-carousel-fusion"
 FORMAT_VERSION = 1
 CONFIG_NAME = "config.json"
@@ -34,7 +35,9 @@ class FusionConfig:
     widths: tuple[int, ...] = (24, 48, 96, 192)
     curve_knots: int = 16  # segments of the per-channel tone curve
     global_hidden: int = 128
-    # resnet50-transformer: ResNet-50 is base_width=64, blocks (3, 4, 6, 3).
+    # resnet50-transformer: its encoder, ResNet-50-shaped (base_width=64, blocks (3, 4, 6, 3) is ResNet-50), or
+    # EfficientNet-Lite0, whose ImageNet weights are at hand where ResNet-50's cannot be had.
+    encoder: str = "resnet50"
     base_width: int = 64
     blocks: tuple[int, ...] = (3, 4, 6, 3)
     d_model: int = 256
@@ -46,6 +49,8 @@ class FusionConfig:
     def __post_init__(self):
         if self.arch not in ARCHS:
             raise UnknownName("fusion architecture", self.arch, ARCHS)
+        if self.encoder not in ENCODERS:
+            raise UnknownName("fusion encoder", self.encoder, ENCODERS)
         self.widths = tuple(int(w) for w in self.widths)
         self.blocks = tuple(int(b) for b in self.blocks)
         if self.in_channels != 7:

@@ -20,7 +20,9 @@ Placement (all in background pixels):
 
 Backgrounds up to 4096 px on the long side are used as they are; larger ones are scaled down to 4096 px (notice).
 The optional soft contact shadow (default: on for placed avatars, off for in-place ones) darkens the ground under
-the feet before the model looks at the picture. The model sees the picture at its working resolution (256 px)
+the feet before the model looks at the picture. A gallery background's front layer (``front``: RGBA, the crowd's
+front row) goes over the placed person after the model, so they stand *in* the crowd; ``match_scene`` gives the
+person the scene's softness and sensor grain (measured around them) so a crisp cut-out does not read as a sticker. The model sees the picture at its working resolution (256 px)
 and its colour correction is applied at full resolution, in strips, only inside the avatar's box.
 
 torch is imported only when a model is loaded, so importing this module is cheap.
@@ -49,6 +51,8 @@ BUST_BOTTOM = 0.5  # share of the lowest row that is opaque in a bust cut-out (s
 STRIP_ROWS = 256  # full-resolution rows corrected at a time: bounds the memory at 4096 px
 FULL_FORWARD_MAX_SIDE = 1024  # image models (not the compact one) run at full resolution up to this size
 SHADOW_DARKNESS = 0.45
+SCENE_SOFTNESS = 0.5  # px: the gallery's scenes are drawn at 2× and averaged down (scenes.SUPERSAMPLE): edges this soft
+GRAIN_MARGIN = 64  # px around the person where the scene's grain is measured
 MODEL_FIX = ("restore the shipped model with `git checkout -- checkpoints/carousel-compact`, or train one with "
              "`relive train --data DIR --out RUN` and pass RUN/best (or set RELIVE_FUSION_MODEL to it)")
 
@@ -164,14 +168,15 @@ def fused_strips(model, comp: np.ndarray, bg: np.ndarray, alpha: np.ndarray, ava
     """
     import torch
 
-    from relive.carousel.model import CompactFusion
+    from relive.carousel.model import CompactFusion, network_view
 
     height, width = alpha.shape
     top, left = origin
     box_h, box_w = avatar_box.shape[:2]
     with torch.inference_mode():
         if isinstance(model, CompactFusion):
-            transform = model.predict_transform(_network_input(comp, bg, alpha, model.config.work_size, model))
+            seen = network_view(comp, alpha, bg, model.config.work_size).to(next(model.parameters()).device)
+            transform = model.predict_transform(seen)
             correct = _compact_correction(transform, (height, width), top, left, box_w)
         else:
             correct = _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w)
@@ -225,7 +230,7 @@ def _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w):
     its working size and its correction (output − composite) is upsampled and added to the avatar's colours."""
     import torch
 
-    from relive.carousel.model import sample_region
+    from relive.carousel.model import area_resize, sample_region
 
     height, width = alpha.shape
     device = next(model.parameters()).device
@@ -234,7 +239,7 @@ def _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w):
     else:
         ratio = model.config.work_size / max(height, width)
         size = (max(32, round(height * ratio)), max(32, round(width * ratio)))
-    bg_low, comp_low, alpha_low = (_as_float(_resize(a, size)) for a in (bg, comp, alpha))
+    bg_low, comp_low, alpha_low = (_as_float(area_resize(a, size)) for a in (bg, comp, alpha))
     x = torch.from_numpy(np.concatenate([bg_low, comp_low, alpha_low[..., None]], axis=2)).permute(2, 0, 1)[None]
     x = x.to(device)
     correction = (model(x).float() - x[:, 3:6]).clamp(-1, 1)  # inside the mask the composite is the avatar
@@ -247,30 +252,6 @@ def _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w):
         return (_channels_first(colours) + delta.cpu()).clamp_(0.0, 1.0)
 
     return correct
-
-
-def _network_input(comp, bg, alpha, work_size: int, model):
-    """The compact model's working-resolution view: composite, mask, background (area-averaged)."""
-    import torch
-
-    from relive.carousel.model import working_size
-
-    size = working_size(*alpha.shape, work_size)
-
-    def small(image):  # resize first, then convert: at 4096 px the float copy would cost more than the model
-        return _as_float(_resize(image, size))
-
-    parts = [small(comp), small(alpha)[..., None], small(bg)]
-    seen = torch.from_numpy(np.ascontiguousarray(np.concatenate(parts, axis=2))).permute(2, 0, 1)[None]
-    return seen.to(next(model.parameters()).device)
-
-
-def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    import cv2
-
-    if image.shape[:2] == tuple(size):
-        return image
-    return cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
 
 
 def _as_float(image: np.ndarray) -> np.ndarray:
@@ -424,41 +405,119 @@ class Composite:
     cols: slice
     placement: Placement
     notices: list[str] = field(default_factory=list)
+    front: np.ndarray | None = None  # H×W×4 uint8 layer that goes over the person (the crowd's front row), or None
 
     @property
     def mask(self) -> np.ndarray:
-        """H×W uint8, the placed avatar's alpha (255 = avatar)."""
+        """H×W uint8, the placed avatar's alpha (255 = avatar), before any front layer hides part of it."""
         mask = np.zeros(self.scene.shape[:2], np.uint8)
         mask[self.rows, self.cols] = self.avatar[..., 3]
         return mask
 
+    def in_front(self, image: np.ndarray) -> np.ndarray:
+        """``image`` (H×W×3 uint8) with the front layer over it; ``image`` itself when there is none."""
+        if self.front is None:
+            return image
+        rows = np.flatnonzero(self.front[..., 3].any(axis=1))  # the layer is a band along the bottom: work there
+        band = slice(rows[0], rows[-1] + 1) if rows.size else slice(0, 0)
+        f = self.front[band, :, 3:].astype(np.float32) / 255.0
+        out = image.copy()
+        out[band] = (image[band] * (1 - f) + self.front[band, :, :3] * f + 0.5).astype(np.uint8)
+        return out
+
+    @property
+    def visible_mask(self) -> np.ndarray:
+        """H×W uint8, the part of the avatar the picture shows: its alpha less what the front layer hides."""
+        if self.front is None:
+            return self.mask
+        hidden = self.front[..., 3].astype(np.float32) / 255.0
+        return (self.mask * (1.0 - hidden) + 0.5).astype(np.uint8)
+
 
 def compose(background: imaging.ImageSource, avatar: imaging.ImageSource, *,
             position: tuple[float, float] | None = None, scale: float | None = None,
-            shadow: bool | None = None) -> Composite:
-    """Place the RGBA ``avatar`` on ``background`` (placement rules in the module doc), no model: a cheap preview."""
+            shadow: bool | None = None, front: imaging.ImageSource | None = None,
+            match_scene: bool = False) -> Composite:
+    """Place the RGBA ``avatar`` on ``background`` (placement rules in the module doc), no model: a cheap preview.
+    ``front``: an RGBA layer the size of the background that stands in front of the avatar (a gallery background's
+    front row); ``match_scene``: soften the avatar and add grain as the scene has. The defaults change nothing."""
     notices: list[str] = []
     scene = _load_background(background, notices)
     frame = scene.size
+    layer = _front_layer(front, frame) if front is not None else None
     placed, placement = place_avatar(load_cutout(avatar), frame, position, scale, notices)
     rgba, rows, cols = visible_part(placed, placement, frame)
     bg = np.array(scene)  # a writable copy: the shadow is painted into it
+    if match_scene:
+        rgba = matched_to_scene(rgba, bg[_around(rows, cols, frame)])
     if (not placement.in_place) if shadow is None else shadow:
         add_contact_shadow(bg, placement)
     a = rgba[..., 3:4].astype(np.float32) / 255.0
     comp = bg.copy()
     comp[rows, cols] = (bg[rows, cols] * (1 - a) + rgba[..., :3] * a + 0.5).astype(np.uint8)
-    return Composite(bg, comp, rgba, rows, cols, placement, notices)
+    return Composite(bg, comp, rgba, rows, cols, placement, notices, layer)
+
+
+def _front_layer(front: imaging.ImageSource, frame: tuple[int, int]) -> np.ndarray:
+    layer = imaging.load_image(front, "RGBA")
+    if layer.size != frame:
+        raise InvalidInput(f"the front layer is {layer.width}×{layer.height} but the background is "
+                           f"{frame[0]}×{frame[1]}; draw both again with `python tools/render_backgrounds.py`")
+    return np.asarray(layer)
+
+
+def _around(rows: slice, cols: slice, frame: tuple[int, int]) -> tuple[slice, slice]:
+    """The frame rows/cols of a box grown by GRAIN_MARGIN px on every side (clipped to the frame)."""
+    return (slice(max(0, rows.start - GRAIN_MARGIN), min(frame[1], rows.stop + GRAIN_MARGIN)),
+            slice(max(0, cols.start - GRAIN_MARGIN), min(frame[0], cols.stop + GRAIN_MARGIN)))
+
+
+def matched_to_scene(rgba: np.ndarray, surroundings: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The placed avatar (RGBA uint8) softened by SCENE_SOFTNESS and given the grain the scene has around it
+    (``surroundings``, RGB uint8): Gaussian noise that lifts the avatar's own noise level to the scene's (both
+    measured by :func:`noise_level`). Deterministic for a ``seed``, so preview and fuse agree."""
+    import cv2
+
+    premultiplied = rgba.astype(np.float32)
+    premultiplied[..., :3] *= premultiplied[..., 3:] / 255.0  # blur colour with its alpha: no dark fringes
+    soft = cv2.GaussianBlur(premultiplied, (0, 0), SCENE_SOFTNESS)
+    alpha = soft[..., 3:]
+    colour = soft[..., :3] / np.maximum(alpha, 1e-3) * 255.0
+    inside = cv2.erode((rgba[..., 3] == 255).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    extra = math.sqrt(max(0.0, noise_level(surroundings) ** 2 - noise_level(rgba[..., :3], inside) ** 2))
+    if extra > 0:
+        colour += np.random.default_rng(seed).normal(0.0, extra, colour.shape[:2] + (1,)).astype(np.float32)
+    return np.dstack([np.clip(colour, 0, 255), np.clip(alpha, 0, 255)]).round().astype(np.uint8)
+
+
+def noise_level(image: np.ndarray, where: np.ndarray | None = None) -> float:
+    """The standard deviation of an RGB uint8 image's noise, in 8-bit levels: the wavelet estimate of
+    ``skimage.restoration.estimate_sigma`` (median absolute finest diagonal detail / 0.6745, channels averaged),
+    over the pixels ``where`` is True only (a cut-out's edges are not noise); 0 when there is nothing to measure."""
+    import pywt
+
+    sigmas = []
+    for channel in range(3):
+        _, (_, _, diagonal) = pywt.dwt2(image[..., channel].astype(np.float32), "db2")
+        if where is not None:  # the detail coefficients sit on a half-size grid (plus the filter's border)
+            grid = where[::2, ::2][:diagonal.shape[0], :diagonal.shape[1]]
+            diagonal = diagonal[:grid.shape[0], :grid.shape[1]][grid]
+        if diagonal.size:
+            sigmas.append(float(np.median(np.abs(diagonal))) / 0.6745)
+    return float(np.mean(sigmas)) if sigmas else 0.0
 
 
 def fuse(background: imaging.ImageSource, avatar: imaging.ImageSource, *, position: tuple[float, float] | None = None,
          scale: float | None = None, shadow: bool | None = None, model=None,
-         model_path: str | os.PathLike | None = None, device: str | None = None) -> FusedImage:
-    """Place the RGBA ``avatar`` on ``background`` and let the fusion model harmonise it (see the module doc).
+         model_path: str | os.PathLike | None = None, device: str | None = None,
+         front: imaging.ImageSource | None = None, match_scene: bool = False) -> FusedImage:
+    """Place the RGBA ``avatar`` on ``background`` and let the fusion model harmonise it (see the module doc); a
+    ``front`` layer then goes over the fused person (and over the copy-paste "before").
 
     ``model``: an already loaded fusion model; otherwise :func:`load_fusion_model` (``model_path``, ``device``).
     """
-    placed = compose(background, avatar, position=position, scale=scale, shadow=shadow)
+    placed = compose(background, avatar, position=position, scale=scale, shadow=shadow, front=front,
+                     match_scene=match_scene)
     if model is None:
         model = load_fusion_model(model_path, device)
     rows, cols, mask = placed.rows, placed.cols, placed.mask
@@ -467,7 +526,8 @@ def fuse(background: imaging.ImageSource, avatar: imaging.ImageSource, *, positi
     for r0, r1, pixels in fused_strips(model, placed.image, placed.scene, alpha, placed.avatar[..., :3],
                                        (rows.start, cols.start)):
         fused[rows.start + r0:rows.start + r1, cols] = pixels
-    return FusedImage(Image.fromarray(fused), Image.fromarray(placed.image), mask, placed.placement, placed.notices)
+    return FusedImage(Image.fromarray(placed.in_front(fused)), Image.fromarray(placed.in_front(placed.image)),
+                      placed.visible_mask, placed.placement, placed.notices)
 
 
 def _load_background(background: imaging.ImageSource, notices: list[str]) -> Image.Image:

@@ -27,15 +27,16 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from relive.carousel.checkpoint import (  # noqa: F401  (re-exported: the checkpoint format belongs with the model)
-    ARCHS, CONFIG_NAME, FORMAT_VERSION, MODEL_TYPE, TORCH_WEIGHTS_NAME, WEIGHTS_NAME, FusionConfig, read_config)
+    ARCHS, CONFIG_NAME, ENCODERS, FORMAT_VERSION, MODEL_TYPE, TORCH_WEIGHTS_NAME, WEIGHTS_NAME, FusionConfig, read_config)
 from relive.errors import ModelUnavailable
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -238,6 +239,38 @@ def working_size(height: int, width: int, work_size: int) -> tuple[int, int]:
     return max(8, round(height * scale)), max(8, round(width * scale))
 
 
+def area_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """H×W(×C) uint8 or float32 array → ``size`` = (h, w): pixel-area averaging when shrinking (OpenCV INTER_AREA,
+    exact for any factor), bilinear when enlarging. The one resize of the network's input, in training and use."""
+    import cv2
+
+    if image.shape[:2] == tuple(size):
+        return image
+    shrinking = size[0] * size[1] < image.shape[0] * image.shape[1]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    if image.ndim == 2:
+        return cv2.resize(np.ascontiguousarray(image), (size[1], size[0]), interpolation=interpolation)
+    # OpenCV resizes at most 4 channels at a time with some interpolations: stack of ≤ 4-channel slices
+    parts = [cv2.resize(np.ascontiguousarray(image[..., c:c + 4]), (size[1], size[0]), interpolation=interpolation)
+             for c in range(0, image.shape[2], 4)]
+    return np.concatenate([p.reshape(size[0], size[1], -1) for p in parts], axis=2)
+
+
+def network_view(comp: np.ndarray, alpha: np.ndarray, bg: np.ndarray, work_size: int) -> torch.Tensor:
+    """The compact network's input, built by this one function in training and in use: the copy-paste composite,
+    the mask and the background (H×W×3, H×W, H×W×3; uint8 or float [0, 1]) brought to the working size by
+    :func:`area_resize` → 1×7×h×w float32 tensor. Resized before the float conversion: at 4096 px a float copy
+    of the full picture would cost more than the network."""
+    size = working_size(*alpha.shape[:2], work_size)
+
+    def small(image: np.ndarray) -> np.ndarray:
+        image = area_resize(image, size)
+        return image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image.astype(np.float32, copy=False)
+
+    seen = np.concatenate([small(comp), small(alpha)[..., None], small(bg)], axis=2)
+    return torch.from_numpy(np.ascontiguousarray(seen.transpose(2, 0, 1)))[None]
+
+
 def region_statistics(image: torch.Tensor, weight: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Weighted per-channel mean and standard deviation: B×C×H×W, B×1×H×W → B×2C."""
     total = weight.sum(dim=(2, 3)) + eps
@@ -273,13 +306,14 @@ class CompactFusion(FusionModel):
                                          zero_init(nn.Conv2d(widths[0], 12, 1)))
 
     def network_input(self, x: torch.Tensor) -> torch.Tensor:
-        """B×7 model input → the B×7 working-resolution picture the CNN sees (composite, mask, background)."""
-        bg, avatar, mask = split_input(x)
-        seen = torch.cat([composite(bg, avatar, mask), mask, bg], dim=1)
-        size = working_size(*x.shape[-2:], self.config.work_size)
-        if seen.shape[-2:] != size:
-            seen = F.interpolate(seen, size=size, mode="bilinear", align_corners=False, antialias=True)
-        return seen
+        """B×7 model input → the B×7 working-resolution picture the CNN sees (composite, mask, background), made
+        per item by :func:`network_view`, the function `fuse` uses too."""
+        bg, avatar, mask = (part.detach().float().cpu() for part in split_input(x))
+        comp = composite(bg, avatar, mask)
+        channels_last = lambda t: t.permute(1, 2, 0).numpy()
+        views = [network_view(channels_last(c), m[0].numpy(), channels_last(b), self.config.work_size)
+                 for c, m, b in zip(comp, mask, bg)]
+        return torch.cat(views).to(device=x.device, dtype=x.dtype)
 
     def predict_transform(self, seen: torch.Tensor) -> ColourTransform:
         """Working-resolution picture (from :meth:`network_input`) → the colour transform."""
@@ -367,6 +401,25 @@ class ResNetEncoder(nn.Module):
         return features
 
 
+class EfficientNetEncoder(nn.Module):
+    """EfficientNet-Lite0's body with a 7-channel stem; returns the features at strides 2, 4, 8, 16 and 32 (the
+    :class:`ResNetEncoder` contract). The colour channels are brought to the ImageNet network's input scale."""
+
+    def __init__(self, in_channels: int):
+        super().__init__()
+        from relive.carousel.efficientnet import STEM, Conv2dSame, EfficientNetLite0
+
+        self.body = EfficientNetLite0()
+        self.body._conv_stem = Conv2dSame(in_channels, STEM, 3, 2, bias=False)
+        del self.body._conv_head, self.body._bn1, self.body._fc  # the classifier is not used
+        self.channels = [self.body._blocks[i]._bn2.num_features for i in self.body.feature_blocks]
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        from relive.carousel.efficientnet import normalise
+
+        return self.body.features(torch.cat([normalise(x[:, :6]), x[:, 6:]], dim=1))
+
+
 class TransformerBottleneck(nn.Module):
     """Self-attention over the stride-32 grid, with learned positional embeddings resized to any grid."""
 
@@ -399,7 +452,10 @@ class ResNetTransformerFusion(FusionModel):
     def __init__(self, config: FusionConfig):
         super().__init__()
         self.config = config
-        self.encoder = ResNetEncoder(config.in_channels, config.base_width, config.blocks)
+        if config.encoder == "efficientnet-lite0":
+            self.encoder = EfficientNetEncoder(config.in_channels)
+        else:
+            self.encoder = ResNetEncoder(config.in_channels, config.base_width, config.blocks)
         channels = self.encoder.channels  # strides 2, 4, 8, 16, 32
         self.bottleneck = TransformerBottleneck(channels[-1], config)
         scale = config.base_width / 64
@@ -457,6 +513,24 @@ def load_resnet50_weights(model: ResNetTransformerFusion, path: str | os.PathLik
         if key in target and key != "conv1.weight" and tuple(value.shape) == tuple(target[key].shape):
             loaded[key] = value
     model.encoder.load_state_dict(loaded, strict=False)
+    return len(loaded)
+
+
+def load_efficientnet_encoder_weights(model: ResNetTransformerFusion, path: str | os.PathLike | None = None) -> int:
+    """Initialise an EfficientNet-Lite0 encoder from the ImageNet weights (:mod:`relive.carousel.efficientnet`);
+    returns how many tensors loaded. As for ResNet-50, the RGB stem filters are shared by background and avatar
+    (halved) and the mask channel starts at zero."""
+    from relive.carousel.efficientnet import load_efficientnet_lite0
+
+    if not isinstance(model.encoder, EfficientNetEncoder):
+        raise ModelUnavailable("EfficientNet-Lite0 weights fit only a model built with encoder='efficientnet-lite0'")
+    pretrained = load_efficientnet_lite0(path).state_dict()
+    target = model.encoder.body.state_dict()
+    rgb = pretrained["_conv_stem.weight"]
+    stem = torch.zeros_like(target["_conv_stem.weight"])
+    stem[:, 0:3], stem[:, 3:6] = rgb / 2, rgb / 2
+    loaded = {"_conv_stem.weight": stem, **{k: v for k, v in pretrained.items() if k in target and k != "_conv_stem.weight"}}
+    model.encoder.body.load_state_dict(loaded)
     return len(loaded)
 
 

@@ -43,10 +43,12 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line like every other error."""
 
     def error(self, message: str):
+        """Print the usage mistake as one ``relive: error:`` line and exit with 2."""
         self.exit(2, f"relive: error: {message} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """``relive``'s parser with every subcommand registered."""
     parser = _Parser(prog="relive", description="Festival souvenirs from your music taste and photo.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
@@ -62,6 +64,7 @@ def _expand_aliases(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``relive ARGV``; returns the exit status (0 ok, 2 a mistake the user can fix, 130 interrupted)."""
     parser = build_parser()
     args = parser.parse_args(_expand_aliases(sys.argv[1:] if argv is None else list(argv)))
     try:

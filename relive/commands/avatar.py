@@ -50,7 +50,8 @@ def register(sub) -> None:
     avatar.add_argument("--out", required=True, type=Path, help="the avatar, 1024×1024 (.png keeps transparency)")
     avatar.add_argument("--cutout", type=Path, help="also write the cut-out on a transparent background")
     avatar.add_argument("--generator", help="instant, sdxl, sdxl-fast or tiny (default: the best available)")
-    avatar.add_argument("--style", default="anime", help="anime, comic, watercolor, 3d-toy or pixel-art")
+    avatar.add_argument("--style", help="AI generators: anime (default), comic, sketch, pop-art, painted, watercolor, "
+                                        "3d-toy or pixel-art; instant: comic (default), sketch, pop-art or painted")
     avatar.add_argument("--seed", type=int, default=0)
     avatar.add_argument("--lora", help="LoRA weights (.safetensors file, folder or cached hub id)")
     avatar.add_argument("--lora-scale", type=float, help="LoRA strength (0 switches it off)")

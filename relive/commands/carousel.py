@@ -57,6 +57,10 @@ TRAIN_HELP = {
     "zoom": "share of training items cropped close around the person (needs --train-size)",
     "tone": "share of training items given one random gamma/contrast as a whole (needs --train-size)",
     "soften": "share of training items whose perturbation is weakened, a fifth of them to none (needs --train-size)",
+    "encoder": "resnet50-transformer's encoder: resnet50 or efficientnet-lite0 (starts from its ImageNet weights)",
+    "perceptual": "perceptual loss term: ssim (structural) or efficientnet (ImageNet EfficientNet-Lite0 features)",
+    "scene_light": "share of training items lit by a coloured scene light with the person pasted unlit, the booth's "
+                   "case (needs --train-size)",
     "train_size": "downscale each crop to this size before the model (e.g. --crop 512 --train-size 256)",
     "mixed_precision": "auto = fp16 on CUDA, none on CPU; or no/fp16/bf16",
 }
@@ -92,12 +96,21 @@ def _evaluate(args: argparse.Namespace) -> None:
     from relive.carousel.training.baselines import BASELINES
     from relive.carousel.training.evaluate import evaluate, evaluate_pairs, heldout_people_pairs, markdown_table, write_report
     from relive.carousel.fuse import harmonise, load_fusion_model
+    from relive.carousel.training.perturb import SCENE_LIGHTS
 
     if args.data is None and not args.heldout:
         raise InvalidInput("give the data folder made by `relive collage`, or --heldout")
-    methods = {**BASELINES, "model": partial(harmonise, load_fusion_model(args.checkpoint))}
+    checkpoints = args.checkpoint or [None]
+    models = {("model" if len(checkpoints) == 1 else f"model:{Path(path).name}"): partial(harmonise, load_fusion_model(path))
+              for path in checkpoints}
+    methods = {**(BASELINES if args.baselines else {"copy_paste": BASELINES["copy_paste"]}), **models}
     if args.heldout:
-        results = evaluate_pairs(heldout_people_pairs(args.seed, variants=args.variants), methods,
+        lights = [name.strip() for name in args.scene_lights.split(",") if name.strip()]
+        unknown = sorted(set(lights) - set(SCENE_LIGHTS))
+        if unknown:
+            raise InvalidInput(f"unknown scene light {', '.join(unknown)}; use some of {', '.join(SCENE_LIGHTS)}")
+        pairs = heldout_people_pairs(args.seed, variants=args.variants, scene_lights=lights)
+        results = evaluate_pairs(pairs, methods,
                                  name="held-out people", progress=True)
     else:
         results = evaluate(args.data, methods, split=args.split, limit=args.limit)
@@ -143,12 +156,20 @@ def register(sub) -> None:
     evaluate = sub.add_parser("evaluate", help="PSNR/SSIM/MSE/fMSE of the model and the baselines")
     evaluate.add_argument("data", type=Path, nargs="?", help="data folder made by `relive collage`")
     evaluate.add_argument("--out", required=True, type=Path, help="folder for evaluation.md and evaluation.json")
-    evaluate.add_argument("--checkpoint", type=Path, help="model folder (default: the shipped checkpoint)")
+    evaluate.add_argument("--checkpoint", type=Path, action="append",
+                          help="model folder (default: the shipped checkpoint); repeat it to compare models")
+    evaluate.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=True,
+                          help="also score Reinhard transfer and Poisson blending (copy-paste is always scored)")
     evaluate.add_argument("--split", default="val", choices=["val", "train"])
     evaluate.add_argument("--limit", type=int, help="evaluate only the first N pairs")
     evaluate.add_argument("--heldout", action="store_true", help="real people never used in training, perturbed")
     evaluate.add_argument("--seed", type=int, default=0, help="perturbation seed for --heldout")
     evaluate.add_argument("--variants", type=int, default=12, help="perturbations per held-out person")
+    from relive.carousel.training.perturb import SCENE_LIGHTS
+
+    evaluate.add_argument("--scene-lights", default=",".join(SCENE_LIGHTS),
+                          help="comma-separated scene lights for --heldout: the scene lit, the person pasted unlit "
+                               "(empty: none)")
     evaluate.set_defaults(run=_evaluate)
 
     fuse = sub.add_parser("fuse", help="fuse an RGBA avatar into a festival photo")

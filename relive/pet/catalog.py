@@ -46,9 +46,11 @@ class Catalog:
         return np.array([i for i, t in enumerate(self.types) if t == slot], dtype=np.intp)
 
     def name(self, row: int) -> str:
+        """The accessory's display name (its file name, readable)."""
         return display_name(self.files[row])
 
     def image_path(self, row: int) -> Path:
+        """Where the accessory's PNG lives: ``<root>/<slot>/<file>``."""
         return self.root / self.types[row].lower() / self.files[row]
 
     def find(self, slot: str, name: str) -> int:

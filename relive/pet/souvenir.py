@@ -19,6 +19,8 @@ STRATEGIES = ("best", "surprise")
 
 @dataclass(frozen=True)
 class PetSouvenir:
+    """A made pet: the taste, the match, what it wears after swaps, the pet, chart, card and explanation."""
+
     vector: np.ndarray
     match: matcher.PetMatch  # what the matcher chose
     rows: tuple[int | None, int | None, int | None]  # what the pet wears, after the user's swaps
@@ -28,10 +30,12 @@ class PetSouvenir:
     explanation: list[str]
 
     def accessories(self, catalog: Catalog) -> dict[str, str]:
+        """What the pet wears, ``{slot: display name}`` (``nothing`` for an empty slot)."""
         return {s: (catalog.name(r) if r is not None else NOTHING) for s, r in zip(SLOTS, self.rows)}
 
 
 def choose(vec: np.ndarray, catalog: Catalog, strategy: str = "best", seed: int | None = None) -> matcher.PetMatch:
+    """The accessories for ``strategy``: ``best`` (the brief's scoring) or ``surprise`` (a seeded nearest pick)."""
     if strategy == "best":
         return matcher.best_match(vec, catalog)
     if strategy == "surprise":
@@ -53,8 +57,9 @@ def apply_swaps(rows: tuple[int | None, ...], catalog: Catalog, swaps: Mapping[s
 
 def make_pet(vec: np.ndarray, *, creature: str | None = None, strategy: str = "best", seed: int | None = None,
              swaps: Mapping[str, str] | None = None, catalog: Catalog | None = None,
-             size: int = render.PET_SIZE) -> PetSouvenir:
-    """Everything the Pet tab and ``relive pet`` show, for one preference vector."""
+             size: int = render.PET_SIZE, words: Mapping[str, str] = render.WORDS) -> PetSouvenir:
+    """Everything the Pet tab and ``relive pet`` show, for one preference vector; the chart, card and explanation
+    in ``words`` (English by default, see :data:`relive.pet.render.WORDS`)."""
     vec = genres.validate(vec)
     if not 64 <= size <= 4096:
         raise InvalidInput(f"pet size must be between 64 and 4096 pixels, got {size}")
@@ -65,7 +70,7 @@ def make_pet(vec: np.ndarray, *, creature: str | None = None, strategy: str = "b
     cos, _ = matcher.similarities(vec[None, :], catalog)
     sims = tuple(float(cos[0, r]) if r is not None else 0.0 for r in rows)
     image = render.render_pet(catalog, creature_path(creature), rows, size)
-    chart = render.taste_chart(vec, catalog, rows)
-    explanation = render.explain(vec, catalog, rows, sims)
-    card = render.pet_card(image, chart, genres.top_genres(vec), explanation)
+    chart = render.taste_chart(vec, catalog, rows, words=words)
+    explanation = render.explain(vec, catalog, rows, sims, words=words)
+    card = render.pet_card(image, chart, genres.top_genres(vec), explanation, words=words)
     return PetSouvenir(vec, match, rows, image, chart, card, explanation)

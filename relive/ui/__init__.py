@@ -21,6 +21,7 @@ TITLE = "relive — festival souvenirs"
 NEXT = {"pet": "avatar", "avatar": "carousel"}
 # Reloading gives a fresh session: every state is gone and the old page's files are deleted (demo.unload).
 START_OVER_JS = "() => { window.location.reload(); }"
+BROWSER_LANGUAGE_JS = "(lang) => navigator.language || 'en'"
 
 
 def build_demo() -> gr.Blocks:
@@ -37,23 +38,34 @@ def build_demo() -> gr.Blocks:
             start_over = gr.Button(t("app.start_over"), size="sm", elem_id="start-over", scale=0, min_width=170)
         with gr.Accordion(t("privacy.title"), open=False, elem_id="relive-privacy"):
             gr.Markdown(t("privacy.body"))
-        with gr.Tabs() as tabs:
+        # What one tab hands the next, in memory: the validated taste (Pet → Avatar), the RGBA cut-out
+        # (Avatar → Carousel).
+        taste = gr.State(None)
+        cutout = gr.State(None)
+        keepsakes = {"pet_card": gr.State(None), "portrait": gr.State(None)}  # they go home with the album
+        lang = gr.State(None)  # the visitor's language: the browser's, then the header's buttons'; text made on
+        # the server (explanations, notes, errors, captions) follows it
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # on a phone too, every step stays on the bar
             with gr.Tab(t("tab.pet"), id="pet", elem_id="tab-pet") as pet_tab:
-                pet = build_pet_tab(demo)
+                build_pet_tab(taste, keepsakes["pet_card"], lang, kiosk=config.kiosk)
                 next_from_pet = gr.Button(t("next.pet"), elem_classes="next-step")
             with gr.Tab(t("tab.avatar"), id="avatar", elem_id="tab-avatar") as avatar_tab:
-                cutout = build_avatar_tab(pet["sliders"])
+                build_avatar_tab(taste, cutout, keepsakes["portrait"], lang, kiosk=config.kiosk)
                 next_from_avatar = gr.Button(t("next.avatar"), elem_classes="next-step")
             with gr.Tab(t("tab.carousel"), id="carousel", elem_id="tab-carousel") as carousel_tab:
-                build_carousel_tab(cutout, kiosk=config.kiosk)
+                build_carousel_tab(cutout, keepsakes, lang, kiosk=config.kiosk)
         for key, tab in (("pet", pet_tab), ("avatar", avatar_tab), ("carousel", carousel_tab)):
             tab.select(lambda key=key: i18n.steps(key), None, steps, api_visibility="private")
         for key, button in (("pet", next_from_pet), ("avatar", next_from_avatar)):
             target = NEXT[key]
             button.click(lambda target=target: (gr.Tabs(selected=target), i18n.steps(target)), None, [tabs, steps],
                          api_visibility="private")
+        # The browser's language (the one Gradio's own texts use) once the page is there, then the buttons'. It
+        # comes through a hidden textbox: a page script's value reaches a handler as a component's, never a state's.
+        browser_language = gr.Textbox(visible=False)
+        demo.load(i18n.language, browser_language, lang, js=BROWSER_LANGUAGE_JS, api_visibility="private")
         for code, button in languages.items():
-            button.click(None, js=kiosk.set_language_js(code))
+            button.click(lambda code=code: code, None, lang, js=kiosk.set_language_js(code), api_visibility="private")
         start_over.click(None, js=START_OVER_JS)
         demo.unload(downloads.forget_session)
     if config.kiosk:

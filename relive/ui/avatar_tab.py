@@ -5,109 +5,163 @@ from __future__ import annotations
 import random
 
 import gradio as gr
+import numpy as np
 
 from relive import genres
 from relive.avatar import attributes as attrs
 from relive.avatar.generator import GENERATORS
 from relive.avatar.pipeline import make_avatar
-from relive.avatar.prompt import DEFAULT_STYLE, style_choices
+from relive.avatar.prompt import DEFAULT_OFFLINE_STYLE, DEFAULT_STYLE, style_choices
 from relive.config import model_slots, settings
-from relive.ui import kiosk
-from relive.ui.common import EXAMPLE_PHOTOS, example, friendly, on_gpu, show_examples
+from relive.ui import i18n
+from relive.ui import kiosk as page_js
+from relive.ui.common import EXAMPLE_PHOTOS, Form, Mistake, example, friendly, log, on_gpu, show_examples
 from relive.ui.i18n import choice, choices, t
 from relive.ui.photo_input import PhotoInput
-
-NEED_CONSENT = "Please tick the consent box first: nothing is done with your photo without it."
-NEED_PHOTO = "Take a photo with the webcam or upload one (JPEG, PNG or WebP) first."
 
 
 def generator_choices() -> list[tuple]:
     return choices("gen", GENERATORS.choices(include_tests=settings().dev))
 
 
-def unavailable_note() -> str:
-    missing = [f"- **{GENERATORS.get(n).label}**: {a.reason}" for n, a in GENERATORS.available().items()
-               if not a and not GENERATORS.get(n).for_tests]
-    return ("Not available on this machine:\n" + "\n".join(missing)) if missing else ""
+def missing_generators() -> list[str]:
+    """The generators this machine cannot run (test-only ones aside). Why, and the fix (a download command, a
+    cache folder), is for the operator: it goes to the log once, never on the visitor's screen."""
+    missing = [name for name, found in GENERATORS.available().items()
+               if not found and not GENERATORS.get(name).for_tests]
+    for name in missing:
+        log.info("Avatar: generator %r is unavailable: %s", name, GENERATORS.available()[name].reason)
+    return missing
+
+
+def styles_for(generator: str) -> dict:
+    """The style choices the generator draws — every one live (the instant filter: its offline looks) — and the
+    value to show: the generator's default style."""
+    offline = not GENERATORS.get(generator).is_diffusion
+    return {"choices": choices("style", style_choices(offline=offline)),
+            "value": DEFAULT_OFFLINE_STYLE if offline else DEFAULT_STYLE}
+
+
+def _prefill(photo, lang: str | None) -> tuple:
+    found = attrs.suggest(photo)
+    values = attrs.choice_values(found)
+    words = i18n.words(i18n.language(lang))
+    return (*[gr.update(value=values[name]) for name in attrs.FIELDS], f"*{found.summary(words)}*", found)
+
+
+def tapped_point(evt: gr.SelectData) -> tuple[float, float]:
+    """A tap on the photo, in its pixels: the avatar is made of the person whose face is nearest."""
+    return tuple(evt.index)
 
 
 @friendly
-def detect(photo, consent: bool):
-    """Look at the photo (only with consent) and preselect what was seen; the visitor can change every field."""
-    if photo is None or not consent:
-        return (*[gr.update()] * len(attrs.FIELDS), "", None)
-    found = attrs.analyse(photo)
-    values = attrs.choice_values(found)
-    return (*[gr.update(value=values[name]) for name in attrs.FIELDS], f"*{found.summary()}*", found)
+def suggest(photo, consent: bool, lang: str | None):
+    """The visitor's tap: look at the photo and pre-fill the choices; the visitor can change every field."""
+    if not consent:
+        raise Mistake("error.consent", lang)
+    if photo is None:
+        raise Mistake("error.photo", lang)
+    return _prefill(photo, lang)
+
+
+@friendly
+def photo_changed(photo, consent: bool, lang: str | None):
+    """A new photo (or consent): pre-filled only where the operator turned face analysis on; else nothing is
+    guessed and an earlier photo's suggestion is forgotten."""
+    if settings().face_analysis and photo is not None and consent:
+        return _prefill(photo, lang)
+    return (*[gr.update()] * len(attrs.FIELDS), "", None)
 
 
 @friendly
 @on_gpu
-def avatar(photo, consent: bool, gender: str, age_group: str, skin_tone: str, style: str, generator: str,
-           seed: float, backdrop: bool, detected, *taste: float, progress=gr.Progress()):
-    """An avatar from a photo (needs consent) and the 18 genre values of the Pet tab."""
-    if not consent:
-        raise gr.Error(NEED_CONSENT)
-    if photo is None:
-        raise gr.Error(NEED_PHOTO)
+def avatar(form, progress=gr.Progress()):
+    """An avatar from a photo (needs consent), the visitor's answers and the taste made on the Pet tab."""
+    lang = i18n.language(form.lang)
+    if not form.consent:
+        raise Mistake("error.consent", lang)
+    if form.photo is None:
+        raise Mistake("error.photo", lang)
 
     def report(step: int, total: int, stage: str) -> None:
-        progress(step / max(total, 1), desc=f"{stage}: step {step} of {total}")
+        progress(step / max(total, 1), desc=i18n.text("avatar.progress", lang, stage=stage, step=step, total=total))
 
-    result = make_avatar(photo, genres.validate([float(v or 0) for v in taste]), generator=generator, style=style,
-                         seed=int(seed or 0),
-                         choices={"gender": gender, "age_group": age_group, "skin_tone": skin_tone},
-                         detected=detected, backdrop=backdrop, progress=report)
-    kind = "AI-generated" if result.is_diffusion else "instant cartoon filter, no AI image model"
-    lines = [f"**{kind}** · {result.label} · {sum(result.timings.values()):.1f} s", *result.notices]
-    if result.prompt:
-        lines.append(f"<details><summary>Prompt</summary>{result.prompt.positive}</details>")
-    return result.image, "\n\n".join(lines), result.cutout
+    taste = form.taste if form.taste is not None else np.zeros(genres.N_GENRES)  # no slider moved yet
+    result = make_avatar(form.photo, taste, generator=form.generator, style=form.style, seed=int(form.seed or 0),
+                         choices=form.choices, detected=form.detected, backdrop=form.backdrop, choose=form.tapped,
+                         progress=report)
+    kind = i18n.text("avatar.kind_ai" if result.is_diffusion else "avatar.kind_instant", lang)
+    label = i18n.text(f"gen.{form.generator}", lang) if i18n.has(f"gen.{form.generator}") else result.label
+    lines = [f"**{kind}** · {label} · {sum(result.timings.values()):.1f} s", *result.notices]
+    if result.framing is not None and result.framing.faces_found > 1:
+        lines.append(i18n.text("avatar.tap_another", lang))
+    if result.prompt:  # the prompt is the model's English, shown as it was given
+        lines.append(f"<details><summary>{i18n.text('avatar.prompt', lang)}</summary>{result.prompt.positive}"
+                     "</details>")
+    return result.image, "\n\n".join(lines), result.cutout, result.image
 
 
-def build_avatar_tab(taste: list[gr.Slider]) -> gr.State:
-    """Lay out the tab; ``taste`` are the Pet tab's sliders. Returns the state holding the transparent cut-out."""
-    cutout = gr.State(None)
+def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang: gr.State,
+                     kiosk: bool = False) -> None:
+    """Lay out the tab; ``taste`` holds the taste made on the Pet tab; each avatar puts its transparent cut-out
+    (RGBA, in memory) into ``cutout`` for the Carousel tab and the picture into ``portrait`` (it goes home with
+    the album). A kiosk offers no download."""
     detected = gr.State(None)
+    tapped = gr.State(None)  # where the visitor tapped the photo to choose a person; None: the main person
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
-            consent = gr.Checkbox(label=t("avatar.consent"), value=False, elem_id="avatar-consent")
-            # A file path, not a decoded image: relive's own loader checks it and explains what is wrong.
+            # A file path, not a decoded image: relive's own loader checks it and explains what is wrong. Made
+            # before the consent box above it: the /avatar API lists the photo first.
             photo = PhotoInput(sources=["webcam", "upload"], type="filepath", label=t("avatar.photo"), height=360,
-                               elem_id="avatar-photo", webcam_options=gr.WebcamOptions(mirror=True))
+                               elem_id="avatar-photo", webcam_options=gr.WebcamOptions(mirror=True), render=False,
+                               buttons=["fullscreen"] if kiosk else None)
+            consent = gr.Checkbox(label=t("avatar.consent"), value=False, elem_id="avatar-consent")
+            photo.render()
             take_photo = gr.Button(t("avatar.take_photo"), elem_id="avatar-take-photo")
             if show_examples():
                 gr.Examples([[example(name)] for name in EXAMPLE_PHOTOS], inputs=photo, label=t("avatar.examples"))
             seen = gr.Markdown()
             with gr.Row():
-                fields = [gr.Dropdown([(choice("attr", value), value) for value in values],
-                                      value=attrs.PREFER_NOT_TO_SAY, label=t(f"field.{name}"), min_width=140)
-                          for name, values in attrs.choices().items()]
+                fields = {name: gr.Dropdown([(choice("attr", value), value) for value in values],
+                                            value=attrs.PREFER_NOT_TO_SAY, label=t(f"field.{name}"), min_width=140)
+                          for name, values in attrs.choices().items()}
+            suggest_button = gr.Button(t("avatar.suggest"), size="sm", elem_id="avatar-suggest")
             default = GENERATORS.default_name()
+            # made before the generator it follows on screen: the /avatar API lists style first
+            style = gr.Radio(**styles_for(default), label=t("avatar.style"), info=t("avatar.style_info"),
+                             elem_id="avatar-style", render=False)
             generator = gr.Radio(generator_choices(), value=default, label=t("avatar.generator"))
-            style = gr.Radio(choices("style", style_choices()), value=DEFAULT_STYLE, label=t("avatar.style"),
-                             info=t("avatar.style_info"), interactive=GENERATORS.get(default).is_diffusion)
-            note = unavailable_note()
-            if note:
+            style.render()
+            missing = missing_generators()
+            if missing:
                 with gr.Accordion(t("avatar.missing"), open=False):
-                    gr.Markdown(note)
+                    # what a visitor reads: the names and, in words, why (each a text of its own: translated)
+                    gr.Markdown(t("avatar.missing_intro"))
+                    for name in missing:
+                        gr.Markdown(choice("gen", name), elem_classes="missing-generator")
+                    gr.Markdown(t("avatar.missing_reason"))
             with gr.Row():
                 seed = gr.Number(value=0, precision=0, label=t("avatar.seed"), minimum=0, maximum=2**32 - 1,
                                  min_width=120)
                 dice = gr.Button(t("avatar.new_seed"), min_width=120)
                 backdrop = gr.Checkbox(value=True, label=t("avatar.backdrop"))
-            make = gr.Button(t("avatar.make"), variant="primary", elem_classes="big-action")
+            make = gr.Button(t("avatar.make"), variant="primary", elem_classes="big-action",
+                             elem_id="avatar-make")
         with gr.Column(scale=6):
             result = gr.Image(label=t("avatar.result"), type="pil", image_mode="RGBA", format="png",
                               interactive=False, height=560, elem_id="avatar-result",
-                              buttons=["download", "fullscreen"])
+                              buttons=["fullscreen"] if kiosk else ["download", "fullscreen"])
             info = gr.Markdown(t("avatar.hint"))
-    gr.on([photo.change, consent.change], detect, [photo, consent], [*fields, seen, detected],
+    gr.on([photo.change, consent.change], photo_changed, [photo, consent, lang], [*fields.values(), seen, detected],
           api_visibility="private", concurrency_id="analysis")
-    generator.change(lambda name: gr.update(interactive=GENERATORS.get(name).is_diffusion), generator, style,
-                     api_visibility="private")  # the instant filter has its own look: no style to choose
+    suggest_button.click(suggest, [photo, consent, lang], [*fields.values(), seen, detected], api_visibility="private",
+                         concurrency_id="analysis")
+    generator.change(lambda name: gr.update(**styles_for(name)), generator, style, api_visibility="private")
     dice.click(lambda: random.SystemRandom().randrange(2**32), None, seed, api_visibility="private")
-    take_photo.click(None, js=kiosk.TAKE_PHOTO_JS)  # 3-2-1 on screen, then the webcam's own capture button
-    make.click(avatar, [photo, consent, *fields, style, generator, seed, backdrop, detected, *taste],
-               [result, info, cutout], api_name="avatar", concurrency_id="gpu", concurrency_limit=model_slots())
-    return cutout
+    photo.select(tapped_point, None, tapped, api_visibility="private")
+    photo.change(lambda: None, None, tapped, api_visibility="private")  # a new photo: its main person again
+    take_photo.click(None, js=page_js.TAKE_PHOTO_JS)  # 3-2-1 on screen, then the webcam's own capture button
+    form = Form(photo=photo, consent=consent, choices=fields, style=style, generator=generator, seed=seed,
+                backdrop=backdrop, detected=detected, tapped=tapped, taste=taste, lang=lang)
+    make.click(form.bind(avatar), form.inputs, [result, info, cutout, portrait], api_name="avatar",
+               concurrency_id="gpu", concurrency_limit=model_slots()).success(None, js=page_js.after_success_js("avatar-result"))

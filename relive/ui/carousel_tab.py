@@ -7,44 +7,79 @@ from PIL import Image
 
 from relive import imaging
 from relive.carousel import album
-from relive.carousel.backgrounds import list_backgrounds
+from relive.carousel.backgrounds import Background, list_backgrounds
 from relive.carousel.fuse import DEFAULT_SCALE, check_fusion_model, is_bust, load_fusion_model
 from relive.config import model_slots
-from relive.ui import downloads, i18n, souvenirs
 from relive.errors import ModelUnavailable
-from relive.ui.common import EXAMPLE_AVATAR, example, friendly, log, on_gpu, show_examples
+from relive.ui import downloads, i18n, souvenirs
+from relive.ui import kiosk as page_js
+from relive.ui.common import EXAMPLE_AVATAR, Form, Mistake, example, friendly, log, on_gpu, show_examples
 from relive.ui.i18n import t
 from relive.ui.photo_input import PhotoInput
 
-NEED_AVATAR = "Make your avatar in the Avatar tab first, or upload a photo of yourself or a PNG cut-out here."
-NEED_SCENE = "Choose a festival from the gallery, or upload your own festival photo."
 UPLOAD_FEET = (0.5, 0.95)  # an uploaded photo: centred, feet near the bottom, as `relive fuse` does
 ALBUM_DEFAULT = 4  # backgrounds ticked for the album at first
 
 
-def _avatar(source) -> Image.Image:
-    if source is None:
-        raise gr.Error(NEED_AVATAR)
-    return album.avatar_cutout(source)
+def _avatar(cutout: Image.Image | None, upload: str | None, lang: str | None = None) -> Image.Image:
+    """The avatar to place: the session's cut-out, in memory (made on the Avatar tab or uploaded here, checked once
+    on arrival); an API caller's file when the session has none."""
+    if cutout is not None:
+        return cutout
+    if upload is None:
+        raise Mistake("error.avatar", lang)
+    return album.avatar_cutout(upload)
+
+
+def _translated(background) -> bool:
+    """A background has a translation while its English text still matches the gallery's own title."""
+    key = f"bg.{background.slug}"
+    return i18n.has(key) and i18n.text(key) == background.title
 
 
 def _title(background):
-    """A background's title, translated while the English text still matches the gallery's own title."""
-    key = f"bg.{background.slug}"
-    return t(key) if i18n.has(key) and i18n.text(key) == background.title else background.title
+    """A background's title for a component (the browser translates it)."""
+    return t(f"bg.{background.slug}") if _translated(background) else background.title
 
 
-def _scene(scene) -> str:
+def gallery_items(lang: str | None = None) -> list[tuple[str, str]]:
+    """The gallery's tiles: each background's picture and its title in ``lang`` (the tile's index is its id)."""
+    lang = i18n.language(lang)
+    return [(str(b.path), i18n.text(f"bg.{b.slug}", lang) if _translated(b) else b.title) for b in list_backgrounds()]
+
+
+def page_title(page, lang: str) -> str:
+    """An album page's caption in ``lang``: a gallery background's title, or "my festival photo"."""
+    if page.slug in {b.slug for b in list_backgrounds() if _translated(b)}:
+        return i18n.text(f"bg.{page.slug}", lang)
+    return page.title if page.slug != album.OWN_PHOTO else i18n.text("album.own_photo", lang)
+
+
+def _scene(form) -> Background | str:
+    """The chosen scene: a gallery background (by its id, never told from a path) or an uploaded photo; an API
+    caller's file first."""
+    scene = form.scene or form.chosen
     if not scene:
-        raise gr.Error(NEED_SCENE)
+        raise Mistake("error.scene", form.lang)
     return scene
 
 
+def _picture(scene: Background | str) -> Image.Image:
+    return imaging.load_image(scene.path if isinstance(scene, Background) else scene, "RGB")
+
+
 @friendly
-def choose_background(avatar, evt: gr.SelectData):
-    """A gallery tile was tapped: that background, with the avatar at its own spot (a bust at the bottom edge)."""
+def take_avatar(upload: str | None):
+    """A cut-out uploaded here: checked and cut out once, then kept in memory like the Avatar tab's."""
+    return album.avatar_cutout(upload) if upload else None
+
+
+@friendly
+def choose_background(cutout, evt: gr.SelectData):
+    """A gallery tile was tapped: that background (the gallery lists :func:`list_backgrounds`, the tile's index is
+    its id there), with the avatar at its own spot (a bust at the bottom edge)."""
     chosen = list_backgrounds()[evt.index]
-    return str(chosen.path), *(album.default_feet(chosen, _avatar(avatar)) if avatar else chosen.foot)
+    return chosen, *(album.default_feet(chosen, cutout) if cutout is not None else chosen.foot)
 
 
 @friendly
@@ -54,66 +89,73 @@ def upload_background(path: str):
 
 
 @friendly
-def tap(avatar, scene, evt: gr.SelectData):
+def tap(form, evt: gr.SelectData):
     """The stage was tapped at pixel (x, y): the feet go there (a bust keeps rising from the bottom edge)."""
-    width, height = imaging.load_image(_scene(scene), "RGB").size
+    width, height = _picture(_scene(form)).size
     x, y = evt.index
-    bust = avatar is not None and is_bust(_avatar(avatar))
+    bust = form.cutout is not None and is_bust(form.cutout)
     # to the sliders' step (0.01): the sliders show the number, and 0.300130… is no use to anyone
     return round(min(max(x / width, 0.0), 1.0), 2), 1.0 if bust else round(min(max(y / height, 0.0), 1.0), 2)
 
 
 @friendly
-def settle_feet(avatar, feet_y: float):
+def settle_feet(cutout, feet_y: float):
     """A new avatar: a bust rises from the bottom edge; a standing figure keeps the chosen spot."""
-    return 1.0 if avatar is not None and is_bust(_avatar(avatar)) else feet_y
+    return 1.0 if cutout is not None and is_bust(cutout) else feet_y
 
 
 @friendly
-def show_stage(avatar, scene, feet_x: float, feet_y: float, scale: float, shadow: bool):
+def show_stage(form):
     """Instant copy-paste preview of the placement (no model): what the visitor taps on."""
+    scene = form.scene or form.chosen
     if not scene:
         return None
-    if avatar is None:
-        return imaging.load_image(scene, "RGB")
-    return album.preview(scene, _avatar(avatar), feet=(feet_x, feet_y), scale=scale, shadow=shadow)
+    if form.cutout is None and form.avatar is None:
+        return _picture(scene)
+    return album.preview(scene, _avatar(form.cutout, form.avatar, form.lang), feet=(form.feet_x, form.feet_y),
+                         scale=form.scale, shadow=form.shadow)
 
 
 @friendly
 @on_gpu
-def fuse(avatar, scene, feet_x: float, feet_y: float, scale: float, shadow: bool):
+def fuse(form):
     """The avatar fused into one background: (before, after) and a note."""
-    page = album.fuse_on(_scene(scene), _avatar(avatar), feet=(feet_x, feet_y), scale=scale, shadow=shadow,
-                         model=load_fusion_model())
-    notes = ["**AI-edited**: lighting and colours adjusted by relive's fusion network. Drag the slider: "
-             "left = plain cut-and-paste, right = fused.", *page.fused.notices]
+    page = album.fuse_on(_scene(form), _avatar(form.cutout, form.avatar, form.lang), feet=(form.feet_x, form.feet_y),
+                         scale=form.scale, shadow=form.shadow, model=load_fusion_model())
+    notes = [i18n.text("carousel.note", i18n.language(form.lang)), *page.fused.notices]
     return (page.fused.composite, album.labelled(page.fused.image)), "\n\n".join(notes)
 
 
 @friendly
 @on_gpu
-def make_album(avatar, slugs: list[str], scale: float, shadow: bool, request: gr.Request,
-               progress=gr.Progress()):
-    """The avatar in every chosen background: a gallery and a zip to take home."""
-    cutout = _avatar(avatar)
+def make_album(form, request: gr.Request, progress=gr.Progress()):
+    """The avatar in every chosen background (by id): a gallery, and the take-home folder behind the QR code (each
+    picture, the pet card, the avatar, and a zip of the album)."""
+    lang = i18n.language(form.lang)
+    avatar = _avatar(form.cutout, form.avatar, lang)
 
     def report(done: int, total: int, title: str) -> None:
-        progress(done / total, desc=f"{title} ({done} of {total})")
+        progress(done / total, desc=i18n.text("album.progress", lang, title=title, done=done, total=total))
 
-    pages = album.make_album(cutout, slugs, scale=scale, shadow=shadow, model=load_fusion_model(), progress=report)
+    pages = album.make_album(avatar, form.picks, scale=form.scale, shadow=form.shadow, model=load_fusion_model(),
+                             progress=report)
     folder = downloads.session_folder(request)
-    zip_path = album.write_album(pages, folder)
-    gallery = [(album.labelled(page.fused.image), page.title) for page in pages]
+    zip_path = souvenirs.write_takeaway(folder, pages, pet_card=form.pet_card, portrait=form.portrait)
+    gallery = [(album.labelled(page.fused.image), page_title(page, lang)) for page in pages]
     return gallery, str(zip_path)
 
 
-def show_qr(kiosk: bool, request: gr.Request):
+def show_qr(kiosk: bool, lang: str | None, request: gr.Request):
     """The QR code of the session's newest album (its phone page), and the link written out: only ever this
-    session's own folder."""
+    session's own folder. When no phone could reach the address (this machine's own, 127.0.0.1), the staff get
+    a banner saying how to fix it instead of a code that leads nowhere."""
     folder = downloads.latest_folder(request) if getattr(request, "session_hash", None) else None
     if folder is None:
         return gr.Column(visible=False), None, ""
-    url = souvenirs.souvenir_url(souvenirs.base_url(request), folder.name)
+    base = souvenirs.base_url(request)
+    url = souvenirs.souvenir_url(base, folder.name)
+    if kiosk and not souvenirs.reachable_from_phones(base):
+        return gr.Column(visible=True), None, i18n.text("qr.unreachable", i18n.language(lang), url=base)
     # On the kiosk the link is only shown (tapping it would leave the app); in a browser it opens the page.
     link = f"`{url}`" if kiosk else f"[{url}]({url})"
     return gr.Column(visible=True), souvenirs.qr_image(url), link
@@ -129,8 +171,12 @@ def model_problem() -> str:
     return ""
 
 
-def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
-    """Lay out the tab; ``cutout`` is the Avatar tab's transparent avatar (state)."""
+def build_carousel_tab(cutout: gr.State, keepsakes: dict[str, gr.State], lang: gr.State, kiosk: bool = False
+                       ) -> None:
+    """Lay out the tab; ``cutout`` holds the visitor's transparent avatar (RGBA, in memory): the Avatar tab's, or
+    one uploaded here; ``keepsakes`` the pet card and the avatar picture, which go home with the album. On a kiosk
+    nothing is downloaded onto the kiosk itself: the QR code is the only way home."""
+    save = ["fullscreen"] if kiosk else ["download", "fullscreen"]
     backgrounds = list_backgrounds()
     problem = model_problem()
     if problem:  # the other tabs work as usual; this one says what is missing and how to fix it
@@ -138,40 +184,48 @@ def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
             avatar = PhotoInput(type="filepath", image_mode="RGBA", format="png", sources=["upload"], height=260,
-                              label=t("carousel.avatar"), elem_id="carousel-avatar")
+                                label=t("carousel.avatar"), elem_id="carousel-avatar", buttons=save)
             if show_examples():
                 gr.Examples([[example(EXAMPLE_AVATAR)]], inputs=avatar, label=t("carousel.examples"))
             first = backgrounds[0]  # chosen from the start: the avatar shows up on a stage as soon as it arrives
-            gallery = gr.Gallery([(str(b.path), b.title) for b in backgrounds], label=t("carousel.gallery"),
-                                 columns=3, height=330, allow_preview=False, selected_index=0,
+            gallery = gr.Gallery(gallery_items(), label=t("carousel.gallery"),
+                                 columns=3, height=330, allow_preview=False, selected_index=0, buttons=[],
                                  elem_id="carousel-gallery")
             own = gr.UploadButton(t("carousel.upload"), file_types=["image"], elem_id="carousel-upload")
-            # The chosen background's file: the /fuse API takes it; the stage shows a preview of it instead.
-            scene = PhotoInput(str(first.path), type="filepath", visible=False, label="Background")
-            with gr.Row():
-                feet_x = gr.Slider(0, 1, value=first.foot[0], step=0.01, label=t("carousel.x"), buttons=[])
-                feet_y = gr.Slider(0, 1, value=first.foot[1], step=0.01, label=t("carousel.y"), buttons=[])
-            with gr.Row():
-                scale = gr.Slider(0.2, 1.0, value=DEFAULT_SCALE, step=0.02, label=t("carousel.size"), buttons=[])
-                shadow = gr.Checkbox(value=True, label=t("carousel.shadow"))
-            fuse_button = gr.Button(t("carousel.fuse"), variant="primary", elem_classes="big-action",
-                                    elem_id="carousel-fuse")
+            chosen = gr.State(first)  # a gallery Background (its id), or the path of an uploaded photo
+            # A background file for API callers only (/fuse takes one); the page uses ``chosen``.
+            scene = PhotoInput(type="filepath", visible=False, label="Background")
+            # made here, placed in the album below: the /album API lists it right after the avatar
+            picks = gr.CheckboxGroup([(_title(b), b.slug) for b in backgrounds],
+                                     value=[b.slug for b in backgrounds[:ALBUM_DEFAULT]], label=t("album.picks"),
+                                     elem_id="album-picks", render=False)
+        # On a phone the columns stack: the stage comes right after the gallery, the placement and "Fuse me in"
+        # under it, the result under the button.
         with gr.Column(scale=6):
             stage = gr.Image(str(first.path), label=t("carousel.stage"), type="pil", interactive=False, height=420,
-                             elem_id="carousel-stage")
-            result = gr.ImageSlider(label=t("carousel.result"), type="pil", elem_id="carousel-result",
-                                    buttons=["download", "fullscreen"])
+                             elem_id="carousel-stage", buttons=["fullscreen"])
+            with gr.Row(elem_classes="placement-row"):
+                feet_x = gr.Slider(0, 1, value=first.foot[0], step=0.01, label=t("carousel.x"), buttons=[],
+                                   min_width=200)
+                feet_y = gr.Slider(0, 1, value=first.foot[1], step=0.01, label=t("carousel.y"), buttons=[],
+                                   min_width=200)
+            with gr.Row(elem_classes="placement-row"):
+                scale = gr.Slider(0.2, 1.0, value=DEFAULT_SCALE, step=0.02, label=t("carousel.size"), buttons=[],
+                                  min_width=200)
+                shadow = gr.Checkbox(value=True, label=t("carousel.shadow"), min_width=200)
+            fuse_button = gr.Button(t("carousel.fuse"), variant="primary", elem_classes="big-action",
+                                    elem_id="carousel-fuse")
+            result = gr.ImageSlider(label=t("carousel.result"), type="pil", elem_id="carousel-result", buttons=save)
             info = gr.Markdown(t("carousel.hint"))
     with gr.Group():
         gr.Markdown(t("album.title"))
-        picks = gr.CheckboxGroup([(_title(b), b.slug) for b in backgrounds],
-                                 value=[b.slug for b in backgrounds[:ALBUM_DEFAULT]], label=t("album.picks"),
-                                 elem_id="album-picks")
+        picks.render()
         album_button = gr.Button(t("album.make"), variant="primary", elem_classes="big-action",
                                  elem_id="album-make")
-        album_gallery = gr.Gallery(label=t("album.gallery"), columns=4, height=360, elem_id="album-gallery")
+        album_gallery = gr.Gallery(label=t("album.gallery"), columns=4, height="auto", elem_id="album-gallery",
+                                   buttons=["fullscreen"] if kiosk else None)
         with gr.Row(equal_height=False):
-            album_file = gr.File(label=t("album.zip"), elem_id="album-zip", scale=3)
+            album_file = gr.File(label=t("album.zip"), elem_id="album-zip", scale=3, visible=not kiosk)
             with gr.Column(visible=False, scale=2, elem_id="album-qr-box") as qr_box:
                 gr.Markdown(t("album.qr"))
                 qr = gr.Image(show_label=False, type="pil", interactive=False, height=300, buttons=[],
@@ -179,19 +233,29 @@ def build_carousel_tab(cutout: gr.State, kiosk: bool = False) -> None:
                 qr_link = gr.Markdown(elem_id="album-qr-link")
                 gr.Markdown(t("album.qr_hint"))
 
-    def qr_for_album(request: gr.Request):
-        return show_qr(kiosk, request)
+    def qr_for_album(lang_code: str | None, request: gr.Request):
+        return show_qr(kiosk, lang_code, request)
 
-    placement = [avatar, scene, feet_x, feet_y, scale, shadow]
+    placement = Form(cutout=cutout, avatar=avatar, chosen=chosen, scene=scene, feet_x=feet_x, feet_y=feet_y,
+                     scale=scale, shadow=shadow, lang=lang)
+    album_form = Form(cutout=cutout, avatar=avatar, picks=picks, scale=scale, shadow=shadow, lang=lang, **keepsakes)
+    # The Avatar tab's cut-out is shown here (the picture is only displayed; handlers use the state).
     cutout.change(lambda image: image, cutout, avatar, api_visibility="private")
-    gallery.select(choose_background, avatar, [scene, feet_x, feet_y], api_visibility="private")
-    own.upload(upload_background, own, [scene, feet_x, feet_y], api_visibility="private")
-    stage.select(tap, [avatar, scene], [feet_x, feet_y], api_visibility="private")
-    gr.on([scene.change, feet_x.release, feet_y.release, scale.release, shadow.change, feet_x.change], show_stage,
-          placement, stage, api_visibility="private", trigger_mode="always_last", concurrency_id="preview")
-    avatar.change(settle_feet, [avatar, feet_y], feet_y, api_visibility="private").then(
-        show_stage, placement, stage, api_visibility="private", concurrency_id="preview")
-    fuse_button.click(fuse, placement, [result, info], api_name="fuse", concurrency_id="gpu", concurrency_limit=model_slots())
-    album_button.click(make_album, [avatar, picks, scale, shadow], [album_gallery, album_file], api_name="album",
+    avatar.upload(take_avatar, avatar, cutout, api_visibility="private")
+    avatar.clear(lambda: None, None, cutout, api_visibility="private")
+    gallery.select(choose_background, cutout, [chosen, feet_x, feet_y], api_visibility="private")
+    lang.change(gallery_items, lang, gallery, api_visibility="private")  # the festivals' names in the new words
+    own.upload(upload_background, own, [chosen, feet_x, feet_y], api_visibility="private")
+    stage.select(placement.bind(tap), placement.inputs, [feet_x, feet_y], api_visibility="private")
+    gr.on([chosen.change, feet_x.release, feet_y.release, scale.release, shadow.change, feet_x.change],
+          placement.bind(show_stage), placement.inputs, stage, api_visibility="private", trigger_mode="always_last",
+          concurrency_id="preview")
+    cutout.change(settle_feet, [cutout, feet_y], feet_y, api_visibility="private").then(
+        placement.bind(show_stage), placement.inputs, stage, api_visibility="private", concurrency_id="preview")
+    fuse_button.click(placement.bind(fuse), placement.inputs, [result, info], api_name="fuse", concurrency_id="gpu",
+                      concurrency_limit=model_slots()).success(None, js=page_js.after_success_js("carousel-result"))
+    album_button.click(album_form.bind(make_album), album_form.inputs, [album_gallery, album_file],
+                       api_name="album",
                        concurrency_id="gpu", concurrency_limit=model_slots()
-                       ).success(qr_for_album, None, [qr_box, qr, qr_link], api_visibility="private")
+                       ).success(qr_for_album, lang, [qr_box, qr, qr_link], api_visibility="private").success(
+                           None, js=page_js.after_success_js("album-gallery"))

@@ -1,30 +1,130 @@
-"""Adapters shared by the tabs: library errors become friendly ``gr.Error`` messages."""
+"""Adapters shared by the tabs: named inputs (:class:`Form`), and errors made friendly, translated and logged
+without anything personal (:func:`friendly`)."""
 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import re
+import traceback
+from types import SimpleNamespace
 
 import gradio as gr
 
 from relive.config import settings
 from relive.errors import ReliveError
+from relive.ui import i18n
 
 log = logging.getLogger("relive.ui")
 
 
+class Mistake(gr.Error):
+    """A visitor's mistake a handler spots itself, shown in the visitor's language (``key``: its i18n text)."""
+
+    def __init__(self, key: str, lang: str | None):
+        self.key = key
+        super().__init__(i18n.text(key, i18n.language(lang)), title=i18n.text("error.title", i18n.language(lang)),
+                         print_exception=False)
+
+
 def friendly(fn):
-    """Run a handler; a user mistake (ReliveError) is shown as a gr.Error with its fix, never a traceback."""
+    """Run a handler. A visitor's mistake (a ReliveError, or a :class:`Mistake`) is shown with its fix and logged
+    as one line: no traceback, nothing the visitor gave (file names, values). Anything else is a bug: its
+    traceback goes to the log with file names and upload paths masked, and the visitor reads a calm message.
+    The visitor's language comes from the handler's ``lang`` parameter or its form's ``lang``."""
+    signature = inspect.signature(fn)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        lang = _language(signature, args, kwargs)
         try:
             return fn(*args, **kwargs)
+        except Mistake as err:
+            log.warning("visitor mistake in %s: %s", fn.__name__, err.key)
+            raise
         except ReliveError as err:
-            raise gr.Error(visitor_message(str(err)), title="Let's fix that") from None
+            log.warning("visitor mistake in %s: %s", fn.__name__, type(err).__name__)
+            raise gr.Error(visitor_message(str(err)), title=i18n.text("error.title", lang),
+                           print_exception=False) from None
+        except gr.Error:  # Gradio's own checks: already worded for the visitor
+            raise
+        except Exception as err:  # noqa: BLE001 - a bug: logged with its traceback, the visitor told calmly
+            log.error("unexpected error in %s:\n%s", fn.__name__, private_traceback(err))
+            raise gr.Error(i18n.text("error.unexpected", lang), title=i18n.text("error.title", lang),
+                           print_exception=False) from None
 
     return wrapper
+
+
+def _language(signature: inspect.Signature, args, kwargs) -> str:
+    try:
+        given = signature.bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        return i18n.DEFAULT
+    lang = given.get("lang") or getattr(given.get("form"), "lang", None)
+    return i18n.language(lang)
+
+
+# A file name or path a visitor may have given (their photo's name can be personal): masked in the log.
+_VISITOR_FILES = re.compile(r"[^\s'\"()<>]*\.(?:png|jpe?g|webp|gif|bmp|tiff?|heic|avif|zip)\b", re.IGNORECASE)
+
+
+def private_traceback(err: BaseException) -> str:
+    """``err``'s traceback for the log, with every image or archive file name masked: the code's own files (.py)
+    stay, what the visitor uploaded does not."""
+    text = "".join(traceback.format_exception(err))
+    return _VISITOR_FILES.sub("<visitor file>", text)
+
+
+class Form:
+    """A handler's named inputs. Gradio hands the values of a *set* of input components to a handler as one dict
+    keyed by component; a Form names the components once (a name may stand for a list or dict of components, as
+    the 18 genre sliders) and gives the handler those values by name: ``form.photo``, ``form.taste``.
+
+        form = Form(photo=photo, consent=consent, taste=sliders)
+        button.click(form.bind(avatar), form.inputs, outputs)       # avatar(form, progress=gr.Progress())
+    """
+
+    def __init__(self, **components):
+        self.components = components
+
+    @property
+    def inputs(self) -> set:
+        """Every component, as the set Gradio takes for dict inputs (its API lists them in creation order)."""
+        return set(_flatten(self.components))
+
+    def read(self, values: dict) -> SimpleNamespace:
+        """The dict Gradio passes, by name (lists and dicts of components keep their shape)."""
+        return SimpleNamespace(**{name: _pick(part, values) for name, part in self.components.items()})
+
+    def bind(self, handler):
+        """``handler`` as Gradio's fn: it is called with the values by name (and whatever else its signature asks
+        Gradio for: a request, progress, event data), and Gradio sees the handler's own signature."""
+
+        def call(values: dict, *injected, **named):
+            return handler(self.read(values), *injected, **named)
+
+        functools.update_wrapper(call, getattr(handler, "func", handler), updated=())  # a partial: its function
+        del call.__wrapped__  # Gradio must see ``handler``'s signature, not the unbound function's
+        call.__signature__ = inspect.signature(handler)
+        return call
+
+
+def _flatten(part):
+    if isinstance(part, dict):
+        part = list(part.values())
+    if isinstance(part, (list, tuple)):
+        return [component for item in part for component in _flatten(item)]
+    return [part]
+
+
+def _pick(part, values: dict):
+    if isinstance(part, dict):
+        return {key: _pick(item, values) for key, item in part.items()}
+    if isinstance(part, (list, tuple)):
+        return [_pick(item, values) for item in part]
+    return values[part]
 
 
 def visitor_message(message: str) -> str:

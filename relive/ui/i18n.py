@@ -16,6 +16,8 @@ import gradio as gr
 from gradio.i18n import I18nData
 
 from relive.config import settings
+from relive.avatar.attributes import SUMMARY_WORDS
+from relive.pet.render import WORDS
 
 LANGUAGES = {"en": "English", "ca": "Català", "es": "Español"}  # each language named in itself
 DEFAULT = "en"
@@ -61,6 +63,31 @@ TEXT: dict[str, dict[str, str]] = {
         "pet.hint": "*Pick a preset or move a slider: your pet dresses up to match.*",
         "pet.chart_tab": "Taste chart", "pet.card_tab": "Shareable card",
         "pet.card": "Your card: download it with the arrow",
+        # text the server makes (pet explanation, chart, card, notes, errors): in the session's language
+        **WORDS,
+        **SUMMARY_WORDS,
+        "pet.move_slider": "*Move a slider to tell your pet what you like!*",
+        "avatar.kind_ai": "AI-generated", "avatar.kind_instant": "instant cartoon filter, no AI image model",
+        "avatar.tap_another": "Tap another face on your photo, then make the avatar again, to choose that person.",
+        "avatar.prompt": "Prompt", "avatar.progress": "{stage}: step {step} of {total}",
+        "avatar.missing_intro": "Not available on this machine (the staff can add them):",
+        "avatar.missing_reason": "They need model files or a graphics card that this machine does not have.",
+        "carousel.note": ("**AI-edited**: lighting and colours adjusted by relive's fusion network. Drag the slider: "
+                          "left = plain cut-and-paste, right = fused."),
+        "album.progress": "{title} ({done} of {total})", "album.own_photo": "My festival photo",
+        "album.zip_all": "Everything in one zip", "album.pet_card": "My pet card",
+        "album.avatar_file": "My avatar",
+        "qr.unreachable": ("**For the staff:** phones cannot open {url} (this machine's own address). Set "
+                           "RELIVE_PUBLIC_URL to the kiosk's network address and restart."),
+        "error.title": "Let's fix that",
+        "error.consent": "Please tick the consent box first: nothing is done with your photo without it.",
+        "error.photo": "Take a photo with the webcam or upload one (JPEG, PNG or WebP) first.",
+        "error.avatar": ("Make your avatar in the Avatar tab first, or upload a photo of yourself or a PNG cut-out "
+                         "here."),
+        "error.scene": "Choose a festival from the gallery, or upload your own festival photo.",
+        "error.unexpected": "Something went wrong on our side. Please try again; if it happens again, ask the staff.",
+        "error.detail": "Details: {detail}",
+        "common.complete": "Complete",
         # Avatar tab
         "avatar.consent": ("I agree that relive uses my photo to make my avatar. The photo is only kept in memory "
                            "while the avatar is made and is deleted with the result."),
@@ -77,14 +104,16 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.generator": "Generator",
         "gen.sdxl": "SDXL base + refiner (best; GPU)", "gen.sdxl-fast": "SDXL-Turbo (fast preview)",
         "gen.tiny": "tiny (test)", "gen.instant": "instant (offline cartoon, no AI model)",
-        "avatar.style": "Style", "avatar.style_info": "for the AI generators",
+        "avatar.style": "Style", "avatar.style_info": "instant: four offline looks; AI generators: every style",
         "style.anime": "Anime (cel-shaded)", "style.comic": "Comic book", "style.watercolor": "Watercolor",
         "style.3d-toy": "3D toy figure", "style.pixel-art": "Pixel art",
+        "style.sketch": "Ink sketch", "style.pop-art": "Pop-art poster", "style.painted": "Painted",
         "avatar.missing": "Why are some generators missing?",
         "avatar.seed": "Seed", "avatar.new_seed": "New seed", "avatar.backdrop": "Genre backdrop",
         "avatar.make": "Make my avatar",
         "avatar.result": "Your avatar (see below: AI-generated or instant filter)",
         "avatar.hint": "*Your avatar wears your two favourite genres from the Pet tab.*",
+        "avatar.suggest": "Suggest from my photo (you can change it)",
         # Carousel tab
         "carousel.avatar": "Your avatar: from the Avatar tab, or upload a photo or PNG cut-out",
         "carousel.examples": "Or try an example avatar",
@@ -159,6 +188,36 @@ TEXT: dict[str, dict[str, str]] = {
         "pet.hint": "*Tria un perfil o mou un control: la teva mascota s'hi vesteix a joc.*",
         "pet.chart_tab": "Gràfic de gustos", "pet.card_tab": "Targeta per compartir",
         "pet.card": "La teva targeta: descarrega-la amb la fletxa",
+        "explain.nothing": "{slot}: res, com has demanat",
+        "explain.line": "{slot}: {name} — {match} d'afinitat, {because}",
+        "explain.about": "tot {genres}", "explain.love": "; a tu també t'agrada {genres}",
+        "chart.you": "tu", "chart.title": "El teu gust vs. la roba de la teva mascota",
+        "card.title": "La meva mascota del festival", "card.into": "m'agrada {genres}",
+        "card.everything": "una mica de tot", "card.made_with": "fet amb relive",
+        "pet.move_slider": "*Mou un control lliscant per dir a la teva mascota què t'agrada!*",
+        "seen.suggested": "suggerit per la teva foto", "seen.you_chose": "has triat",
+        "seen.change": "canvia el que no sigui correcte", "seen.nothing": "no es fa servir res de la persona",
+        "avatar.kind_ai": "Generat amb IA", "avatar.kind_instant": "filtre de dibuix instantani, sense model d'IA",
+        "avatar.tap_another": "Toca una altra cara de la foto i torna a fer l'avatar per triar aquesta persona.",
+        "avatar.prompt": "Indicació", "avatar.progress": "{stage}: pas {step} de {total}",
+        "avatar.missing_intro": "No disponibles en aquesta màquina (el personal els pot afegir):",
+        "avatar.missing_reason": "Necessiten fitxers de model o una targeta gràfica que aquesta màquina no té.",
+        "carousel.note": ("**Editat amb IA**: la llum i els colors els ajusta la xarxa de fusió de relive. Arrossega "
+                          "el control: esquerra = retallar i enganxar, dreta = fusionat."),
+        "album.progress": "{title} ({done} de {total})", "album.own_photo": "La meva foto del festival",
+        "album.zip_all": "Tot en un zip", "album.pet_card": "La targeta de la meva mascota",
+        "album.avatar_file": "El meu avatar",
+        "qr.unreachable": ("**Per al personal:** els mòbils no poden obrir {url} (l'adreça pròpia d'aquesta "
+                           "màquina). Poseu a RELIVE_PUBLIC_URL l'adreça de xarxa del quiosc i reinicieu."),
+        "error.title": "Arreglem-ho",
+        "error.consent": "Primer marca la casella de consentiment: sense això no es fa res amb la teva foto.",
+        "error.photo": "Primer fes una foto amb la càmera o puja'n una (JPEG, PNG o WebP).",
+        "error.avatar": ("Primer fes el teu avatar a la pestanya Avatar, o puja aquí una foto teva o un retall "
+                         "PNG."),
+        "error.scene": "Tria un festival de la galeria, o puja la teva pròpia foto d'un festival.",
+        "error.unexpected": "Alguna cosa ha fallat per part nostra. Torna-ho a provar; si torna a passar, avisa el personal.",
+        "error.detail": "Detalls: {detail}",
+        "common.complete": "Fet",
         "avatar.consent": ("Accepto que relive faci servir la meva foto per fer el meu avatar. La foto només es "
                            "guarda a la memòria mentre es fa l'avatar i s'esborra amb el resultat."),
         "avatar.photo": "La teva foto",
@@ -174,14 +233,16 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.generator": "Generador",
         "gen.sdxl": "SDXL base + refinador (el millor; GPU)", "gen.sdxl-fast": "SDXL-Turbo (vista prèvia ràpida)",
         "gen.tiny": "tiny (prova)", "gen.instant": "instantani (dibuix sense connexió, sense model d'IA)",
-        "avatar.style": "Estil", "avatar.style_info": "per als generadors d'IA",
+        "avatar.style": "Estil", "avatar.style_info": "instantani: quatre estils sense connexió; generadors d'IA: tots",
         "style.anime": "Anime (cel-shading)", "style.comic": "Còmic", "style.watercolor": "Aquarel·la",
         "style.3d-toy": "Figureta 3D", "style.pixel-art": "Pixel art",
+        "style.sketch": "Esbós a tinta", "style.pop-art": "Cartell pop-art", "style.painted": "Pintat",
         "avatar.missing": "Per què falten alguns generadors?",
         "avatar.seed": "Llavor", "avatar.new_seed": "Nova llavor", "avatar.backdrop": "Fons del gènere",
         "avatar.make": "Fes el meu avatar",
         "avatar.result": "El teu avatar (mira a sota: generat per IA o filtre instantani)",
         "avatar.hint": "*El teu avatar porta els teus dos gèneres preferits de la pestanya Mascota.*",
+        "avatar.suggest": "Suggereix-ho a partir de la meva foto (ho pots canviar)",
         "carousel.avatar": "El teu avatar: de la pestanya Avatar, o puja una foto o un retall PNG",
         "carousel.examples": "O prova un avatar d'exemple",
         "carousel.gallery": "Tria un festival",
@@ -254,6 +315,36 @@ TEXT: dict[str, dict[str, str]] = {
         "pet.hint": "*Elige un perfil o mueve un control: tu mascota se viste a juego.*",
         "pet.chart_tab": "Gráfico de gustos", "pet.card_tab": "Tarjeta para compartir",
         "pet.card": "Tu tarjeta: descárgala con la flecha",
+        "explain.nothing": "{slot}: nada, como has pedido",
+        "explain.line": "{slot}: {name} — {match} de afinidad, {because}",
+        "explain.about": "todo {genres}", "explain.love": "; a ti también te gusta {genres}",
+        "chart.you": "tú", "chart.title": "Tu gusto vs. la ropa de tu mascota",
+        "card.title": "Mi mascota del festival", "card.into": "me gusta {genres}",
+        "card.everything": "un poco de todo", "card.made_with": "hecho con relive",
+        "pet.move_slider": "*¡Mueve un control deslizante para decirle a tu mascota qué te gusta!*",
+        "seen.suggested": "sugerido por tu foto", "seen.you_chose": "has elegido",
+        "seen.change": "cambia lo que no sea correcto", "seen.nothing": "no se usa nada de la persona",
+        "avatar.kind_ai": "Generado con IA", "avatar.kind_instant": "filtro de dibujo instantáneo, sin modelo de IA",
+        "avatar.tap_another": "Toca otra cara de la foto y vuelve a hacer el avatar para elegir a esa persona.",
+        "avatar.prompt": "Indicación", "avatar.progress": "{stage}: paso {step} de {total}",
+        "avatar.missing_intro": "No disponibles en esta máquina (el personal puede añadirlos):",
+        "avatar.missing_reason": "Necesitan archivos de modelo o una tarjeta gráfica que esta máquina no tiene.",
+        "carousel.note": ("**Editado con IA**: la luz y los colores los ajusta la red de fusión de relive. Arrastra "
+                          "el control: izquierda = recortar y pegar, derecha = fusionado."),
+        "album.progress": "{title} ({done} de {total})", "album.own_photo": "Mi foto del festival",
+        "album.zip_all": "Todo en un zip", "album.pet_card": "La tarjeta de mi mascota",
+        "album.avatar_file": "Mi avatar",
+        "qr.unreachable": ("**Para el personal:** los móviles no pueden abrir {url} (la dirección propia de esta "
+                           "máquina). Poned en RELIVE_PUBLIC_URL la dirección de red del quiosco y reiniciad."),
+        "error.title": "Vamos a arreglarlo",
+        "error.consent": "Primero marca la casilla de consentimiento: sin ella no se hace nada con tu foto.",
+        "error.photo": "Primero haz una foto con la cámara o sube una (JPEG, PNG o WebP).",
+        "error.avatar": ("Primero haz tu avatar en la pestaña Avatar, o sube aquí una foto tuya o un recorte "
+                         "PNG."),
+        "error.scene": "Elige un festival de la galería, o sube tu propia foto de un festival.",
+        "error.unexpected": "Algo ha fallado por nuestra parte. Vuelve a intentarlo; si vuelve a pasar, avisa al personal.",
+        "error.detail": "Detalles: {detail}",
+        "common.complete": "Hecho",
         "avatar.consent": ("Acepto que relive use mi foto para hacer mi avatar. La foto solo se guarda en memoria "
                            "mientras se hace el avatar y se borra con el resultado."),
         "avatar.photo": "Tu foto",
@@ -269,14 +360,16 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.generator": "Generador",
         "gen.sdxl": "SDXL base + refinador (el mejor; GPU)", "gen.sdxl-fast": "SDXL-Turbo (vista previa rápida)",
         "gen.tiny": "tiny (prueba)", "gen.instant": "instantáneo (dibujo sin conexión, sin modelo de IA)",
-        "avatar.style": "Estilo", "avatar.style_info": "para los generadores de IA",
+        "avatar.style": "Estilo", "avatar.style_info": "instantáneo: cuatro estilos sin conexión; generadores de IA: todos",
         "style.anime": "Anime (cel-shading)", "style.comic": "Cómic", "style.watercolor": "Acuarela",
         "style.3d-toy": "Figurita 3D", "style.pixel-art": "Pixel art",
+        "style.sketch": "Boceto a tinta", "style.pop-art": "Póster pop-art", "style.painted": "Pintado",
         "avatar.missing": "¿Por qué faltan algunos generadores?",
         "avatar.seed": "Semilla", "avatar.new_seed": "Nueva semilla", "avatar.backdrop": "Fondo del género",
         "avatar.make": "Haz mi avatar",
         "avatar.result": "Tu avatar (mira abajo: generado por IA o filtro instantáneo)",
         "avatar.hint": "*Tu avatar lleva tus dos géneros favoritos de la pestaña Mascota.*",
+        "avatar.suggest": "Sugiérelo a partir de mi foto (puedes cambiarlo)",
         "carousel.avatar": "Tu avatar: de la pestaña Avatar, o sube una foto o un recorte PNG",
         "carousel.examples": "O prueba un avatar de ejemplo",
         "carousel.gallery": "Elige un festival",
@@ -356,6 +449,17 @@ def steps_html(active: str, lang: str = DEFAULT) -> str:
 def steps(active: str) -> I18nData:
     """The step indicator as one translatable value (the frontend swaps one key per text)."""
     return I18nData(f"steps.{active}")
+
+
+def language(code: str | None) -> str:
+    """One of our languages for a browser's code (``ca-ES`` → ``ca``); English for anything else or nothing."""
+    short = (code or "").strip().lower().split("-")[0]
+    return short if short in TEXT else DEFAULT
+
+
+def words(lang: str) -> dict[str, str]:
+    """Every text in ``lang`` (English where it has none): what the library's drawings and explanations take."""
+    return {**TEXT[DEFAULT], **TEXT.get(lang, {})}
 
 
 def pick_language(accept_language: str | None) -> str:

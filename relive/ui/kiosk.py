@@ -46,6 +46,16 @@ input[type="checkbox"], input[type="radio"] {width: 28px !important; height: 28p
 label > span, .prose, .prose p, .prose li {font-size: 1.15rem !important;}
 label.selected, .wrap label {min-height: 52px; align-items: center;}
 .capture-button {min-width: 64px !important; min-height: 64px !important;}
+/* Every icon button (full screen, clear, camera) big enough for a finger. */
+.icon-button-wrapper button, button.icon-button, .icon-buttons button {min-width: 48px !important;
+  min-height: 48px !important;}
+.icon-button-wrapper button svg, button.icon-button svg {width: 26px !important; height: 26px !important;}
+/* Sliders two to a row at most, so no track or number is cut. */
+.genre-slider, .placement-row > div {min-width: 230px !important;}
+/* The step indicator on one line in every language: the header wraps around it instead. */
+#relive-header {flex-wrap: wrap !important; row-gap: 0.4rem;}
+.relive-steps {flex-wrap: nowrap !important;}
+#relive-steps {min-width: max-content !important; flex: 1 0 auto !important;}
 """
 
 # Overlays of the page script, in every mode (the countdown works in a browser too).
@@ -195,6 +205,23 @@ _SCRIPT = r"""
   }, 250);
 }
 """
+
+# After a success: the error toasts of earlier tries go (they were about a problem now solved), and the new result
+# is scrolled into view where the visitor is looking (on a laptop it appears beside, above the button).
+_AFTER_SUCCESS = """() => {
+  document.querySelectorAll('.toast-close').forEach((b) => b.click());
+  const el = document.getElementById(%s);
+  if (el) {
+    const box = el.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) el.scrollIntoView({block: 'center', behavior: 'smooth'});
+  }
+}"""
+
+
+def after_success_js(elem_id: str) -> str:
+    """Page script for an event's ``.success``: close old error toasts, bring ``elem_id`` into view."""
+    return _AFTER_SUCCESS % json.dumps(elem_id)
+
 
 TAKE_PHOTO_JS = "() => { if (window.relive) window.relive.takePhoto(); }"
 

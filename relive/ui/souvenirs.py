@@ -6,21 +6,30 @@
 ``<token>`` is the name of a scratch folder (:mod:`relive.retention`): unguessable, and found only while it lives;
 once opened it outlives its kiosk session until the retention window ends (:func:`relive.ui.downloads.claim`).
 A malformed, unknown or expired token, and any name that is not a file of that very folder, is a 404 that says
-nothing more — no path is ever built from the request. The QR's base address is ``RELIVE_PUBLIC_URL`` when set
-(the kiosk's LAN address, reachable from phones), else the address the browser used.
+nothing more — no path is ever built from the request. The QR's base address is ``RELIVE_PUBLIC_URL`` when set,
+else the address the browser used — with this machine's own address (127.0.0.1, which no phone reaches) swapped
+for its LAN address when the server listens on every interface (``GRADIO_SERVER_NAME=0.0.0.0``).
+
+The folder holds each album picture, the pet card and the avatar (a preview and a one-tap save each on the phone
+page) and the whole album as a zip, as an option.
 """
 
 from __future__ import annotations
 
 import html
+import ipaddress
+import os
+import socket
+from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from PIL import Image
 
 from relive import retention
+from relive.carousel import album
 from relive.config import settings
 from relive.ui import downloads, i18n
 
@@ -45,7 +54,40 @@ def base_url(request) -> str:
     url = getattr(request, "url", None)
     scheme = first("x-forwarded-proto") or getattr(url, "scheme", "") or "http"
     host = first("x-forwarded-host") or first("host") or getattr(url, "netloc", "") or "127.0.0.1"
-    return f"{scheme}://{host}"
+    base = f"{scheme}://{host}"
+    lan = lan_address() if _listens_everywhere() else None
+    if lan and not reachable_from_phones(base):  # the kiosk's browser uses 127.0.0.1; phones need the LAN
+        port = urlsplit(base).port
+        base = f"{scheme}://{lan}" + (f":{port}" if port else "")
+    return base
+
+
+def reachable_from_phones(base: str) -> bool:
+    """False for this machine's own address (localhost, 127.0.0.1, ::1), which a phone cannot open."""
+    host = urlsplit(base).hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: trust it
+        return True
+
+
+def lan_address() -> str | None:
+    """This machine's address on its network (the interface of its default route), or None. Nothing is sent:
+    connecting a UDP socket only picks the route."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+def _listens_everywhere() -> bool:
+    """The server answers on every interface (so on the LAN address too), as ``GRADIO_SERVER_NAME`` says."""
+    return os.environ.get("GRADIO_SERVER_NAME", "") in ("0.0.0.0", "::")
 
 
 def souvenir_url(base: str, token: str) -> str:
@@ -64,6 +106,24 @@ def qr_image(url: str, box: int = 10) -> Image.Image:
     return code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
 
 
+PET_CARD = "pet-card.png"
+PORTRAIT = "avatar.png"
+
+
+def write_takeaway(folder: Path, pages: Sequence, *, pet_card: Image.Image | None = None,
+                   portrait: Image.Image | None = None) -> Path:
+    """What the phone page offers, written into ``folder`` (a scratch folder: it expires): each album page as a
+    labelled JPEG, the pet card and the avatar (when the visitor made them), and the album as one zip. Returns
+    the zip's path."""
+    for number, page in enumerate(pages, 1):
+        album.labelled(page.fused.image).save(folder / f"{number:02d}-{page.slug}.jpg", "JPEG", quality=92)
+    if pet_card is not None:
+        pet_card.save(folder / PET_CARD)
+    if portrait is not None:
+        portrait.save(folder / PORTRAIT)
+    return album.write_album(pages, folder)
+
+
 def shared_files(folder: Path) -> list[Path]:
     """The plain files directly inside a scratch folder (no folders, no links), by name."""
     return sorted((p for p in folder.iterdir() if p.is_file() and not p.is_symlink()), key=lambda p: p.name)
@@ -74,12 +134,37 @@ def _size(path: Path) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{max(1, round(size / 1e3))} kB"
 
 
+def _caption(path: Path, lang: str) -> str:
+    """What a file is, in the visitor's words: a festival's title, "my pet card", "my avatar", "everything"."""
+    if path.name == PET_CARD:
+        return i18n.text("album.pet_card", lang)
+    if path.name == PORTRAIT:
+        return i18n.text("album.avatar_file", lang)
+    if path.suffix == ".zip":
+        return i18n.text("album.zip_all", lang)
+    slug = path.stem.partition("-")[2]
+    if i18n.has(f"bg.{slug}"):
+        return i18n.text(f"bg.{slug}", lang)
+    return i18n.text("album.own_photo", lang) if slug == album.OWN_PHOTO else slug
+
+
+def _picture_html(token: str, path: Path, lang: str) -> str:
+    """A preview with its own one-tap save button."""
+    href, name = f"{quote(token)}/{quote(path.name)}", html.escape(path.name)
+    caption = html.escape(_caption(path, lang))
+    return (f'<figure><img src="{href}" alt="{caption}" loading="lazy"><figcaption>{caption}</figcaption>'
+            f'<a class="file" href="{href}" download="{name}">⬇ {html.escape(i18n.text("souvenir.download", lang))}'
+            f' <span>{_size(path)}</span></a></figure>')
+
+
 def page_html(token: str, files: list[Path], lang: str) -> str:
     minutes = i18n.retention_minutes()
     say = lambda key, **values: html.escape(i18n.text(key, lang, **values))  # noqa: E731
-    links = "".join(f'<a class="file" href="{quote(token)}/{quote(f.name)}" download="{html.escape(f.name)}">'
-                    f'⬇ {say("souvenir.download")} <span>{html.escape(f.name)} · {_size(f)}</span></a>'
-                    for f in files)
+    pictures = "".join(_picture_html(token, f, lang) for f in files if f.suffix != ".zip")
+    archives = "".join(f'<a class="file zip" href="{quote(token)}/{quote(f.name)}" download="{html.escape(f.name)}">'
+                       f'⬇ {html.escape(_caption(f, lang))} <span>{html.escape(f.name)} · {_size(f)}</span></a>'
+                       for f in files if f.suffix == ".zip")
+    links = pictures + archives
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow"><title>{say("souvenir.title")}</title>
@@ -89,6 +174,10 @@ h1 {{font-size: 1.8rem; margin: 0 0 0.5rem;}}
 a.file {{display: block; margin: 1.2rem 0; padding: 1.2rem 1.4rem; border-radius: 18px; background: #db2777;
   color: white; font-size: 1.5rem; font-weight: 700; text-decoration: none; text-align: center;}}
 a.file span {{display: block; font-size: 0.95rem; font-weight: 400; opacity: 0.9;}}
+figure {{margin: 1.5rem 0; padding: 0;}}
+figure img {{display: block; width: 100%; height: auto; border-radius: 14px; background: white;}}
+figcaption {{font-weight: 700; margin: 0.5rem 0 -0.6rem;}}
+a.zip {{background: white; color: #db2777; border: 2px solid #db2777; font-size: 1.2rem;}}
 small {{color: #57534e;}}
 </style></head>
 <body><h1>{say("souvenir.title")}</h1><p>{say("souvenir.intro")}</p>{links}

@@ -11,6 +11,8 @@ CSS = """
 #relive-title h1 {font-size: 2.4rem; margin-bottom: 0;}
 #relive-title p {margin-top: 0.2rem; opacity: 0.8;}
 .preset-row button {min-height: 48px; font-size: 1.05rem;}
+.preset-row {flex-wrap: wrap !important;}
+.preset-row button {flex: 1 1 150px !important; min-width: 130px !important;}
 .big-action {min-height: 56px; font-size: 1.15rem !important;}
 #relive-header {align-items: center;}
 #relive-title {min-width: 220px !important;}
@@ -27,6 +29,32 @@ CSS = """
 .relive-steps li.active {background: var(--primary-100); color: var(--primary-700);}
 .relive-steps li.active span {background: var(--primary-500);}
 .next-step {min-height: 52px; margin-top: 0.5rem;}
+/* A picture's label sits above it, never over it (the avatar's head, the card's headline). */
+/* The block grows by the label's height instead of cutting the picture's bottom. */
+.block:has(> label[data-testid="block-label"].float) {height: auto !important; overflow: visible !important;}
+.block label[data-testid="block-label"].float {position: static !important; margin: 0.3rem 0 0.3rem 0.3rem;
+  width: fit-content;}
+/* Festival names in full: captions wrap instead of "Sunse…". */
+#carousel-gallery .caption-label, #album-gallery .caption-label {white-space: normal !important; max-width: 96%;
+  line-height: 1.2;}
+
+/* Phones: results where the visitor is looking. */
+@media (max-width: 700px) {
+  #relive-steps {min-width: 100% !important;}  /* a line of its own, all three steps side by side */
+  .relive-steps {gap: 0.25rem; flex-wrap: nowrap;}
+  .relive-steps li {padding: 0.2rem 0.45rem; font-size: 0.9rem; gap: 0.25rem;}
+  .relive-steps li span {width: 1.3rem; height: 1.3rem;}
+  #carousel-gallery .caption-label {font-size: 0.8rem !important;}
+  /* The Pet tab in one column: the pet right under the header, then the presets and sliders that change it. */
+  #pet-row {flex-direction: column !important;}
+  #pet-row > .column {display: contents !important;}
+  #pet-image {order: -1; max-height: 46vh;}
+  #pet-image img {max-height: calc(46vh - 3rem); object-fit: contain;}
+  #pet-why, #pet-more {order: 1;}
+  /* Album pictures two by two, big enough to see. */
+  #album-gallery .grid-container {--grid-cols: 2 !important; grid-template-columns: repeat(2, 1fr) !important;}
+  #carousel-gallery .grid-container {grid-template-columns: repeat(2, 1fr) !important;}
+}
 """
 
 

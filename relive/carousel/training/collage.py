@@ -538,19 +538,23 @@ def _check_build_args(val_fraction: float, min_person_fraction: float, max_side:
 # --- synthetic sources: rendered festival scenes, bundled photos under person-shaped masks ---------------------------
 
 # Real photos of people kept out of every training set: the final check on people the network never saw.
-HELD_OUT = ("skimage:astronaut", "matplotlib:grace_hopper.jpg")
-# Colour photos that ship inside scikit-image and load without a download (checked with scikit-image 0.26), and the
-# one greyscale photo of a person (the cameraman), whose real person mask is also reused as a shape elsewhere.
+HELD_OUT = ("skimage:astronaut", "matplotlib:grace_hopper.jpg", "skimage:camera")
+# Photos that ship inside installed packages and load without a download (checked with scikit-image 0.26,
+# scikit-learn 1.8, matplotlib 3.10); the photos of people among them are held out.
 BUNDLED_PHOTOS = ("skimage:chelsea", "skimage:coffee", "skimage:rocket", "skimage:motorcycle_left",
                   "skimage:motorcycle_right", "skimage:hubble_deep_field", "skimage:immunohistochemistry",
-                  "skimage:retina", "skimage:camera")
+                  "skimage:retina", "sklearn:china.jpg", "sklearn:flower.jpg",
+                  "matplotlib:Minduka_Present_Blue_Pack.png")
 SCENE_ASPECTS = ((4, 3), (3, 2), (16, 9), (1, 1), (3, 4), (2, 3))
-REAL_SHAPE_PROBABILITY = 0.35  # how often a bundled photo gets the cameraman's real silhouette, not a drawn one
+SEGMENT_PROBABILITY = 0.5  # how often a photo's foreground is one of its own regions, not a drawn silhouette
+SCENE_LIGHT_PROBABILITY = 0.3  # how often a photo pair is the booth's case: the scene lit, the person not
+FILE_PHOTO_SIDE = 1024  # photos read from files (wallpapers at up to 5120 px) are brought down to this once
 
 
 @cache
 def load_bundled(name: str) -> np.ndarray:
-    """A photo shipped inside an installed package, as RGB uint8 (``skimage:<name>``, ``matplotlib:<file>``)."""
+    """A photo shipped inside an installed package, as RGB uint8 (``skimage:<name>``, ``sklearn:<file>``,
+    ``matplotlib:<file>``)."""
     package, _, item = name.partition(":")
     if package == "skimage":
         try:
@@ -563,16 +567,28 @@ def load_bundled(name: str) -> np.ndarray:
             img = getattr(data, item)()
         else:
             raise InvalidInput(f"skimage.data has no photo {item!r}; use one of {', '.join(BUNDLED_PHOTOS)}")
+    elif package == "sklearn":
+        try:
+            from sklearn.datasets import load_sample_image
+        except ImportError:
+            raise InvalidInput("sklearn:… photos come from scikit-learn; run `pip install scikit-learn`") from None
+        img = load_sample_image(item)
     elif package == "matplotlib":
         from matplotlib import cbook
 
         img = imaging.to_array(imaging.load_image(cbook.get_sample_data(item, asfileobj=False), "RGB"))
     else:
-        raise InvalidInput(f"unknown bundled photo {name!r}; use skimage:<name> or matplotlib:<file>")
+        raise InvalidInput(f"unknown bundled photo {name!r}; use skimage:<name>, sklearn:<file> or matplotlib:<file>")
     img = np.asarray(img)
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=2)
     return np.ascontiguousarray(img[..., :3], dtype=np.uint8)
+
+
+@lru_cache(maxsize=8)
+def load_photo_file(path: str) -> np.ndarray:
+    """A photo file (e.g. an extracted Debian wallpaper) as RGB uint8, at most ``FILE_PHOTO_SIDE`` px."""
+    return np.ascontiguousarray(fit_max_side(imaging.to_array(imaging.load_image(path, "RGB")), FILE_PHOTO_SIDE))
 
 
 def largest_person(soft: np.ndarray) -> np.ndarray:
@@ -587,57 +603,34 @@ def largest_person(soft: np.ndarray) -> np.ndarray:
     return _fill_holes((labels == biggest).astype(np.uint8) * 255)
 
 
-@dataclass(frozen=True)
-class Shape:
-    """A real person's mask cropped to its box, and which frame edges cut it (it is placed against those)."""
+def segment_mask(rgb: np.ndarray, rng: np.random.Generator, area: tuple[float, float] = (0.04, 0.35)) -> np.ndarray | None:
+    """An object-like region of the photo itself (a SLIC superpixel grown by a neighbour or two), holes filled,
+    covering ``area`` of the frame; None when no region fits. Harmonisation is learnt on any object, and a
+    region the photo really has keeps its true edges (a drawn silhouette cuts across them)."""
+    from skimage.segmentation import slic
 
-    mask: np.ndarray
-    cut_left: bool
-    cut_right: bool
-    cut_bottom: bool
-
-
-@lru_cache(maxsize=4)
-def real_person_shapes(backend: str = "mediapipe") -> tuple[Shape, ...]:
-    """Person masks segmented from bundled photos of people that are not held out (today: the cameraman);
-    empty when the segmenter is unavailable."""
-    from relive.backends.segmentation import SEGMENTERS
-
-    if not SEGMENTERS.get(backend).available():
-        return ()
-    mask = largest_person(SEGMENTERS.session(backend).segment(load_bundled("skimage:camera")))
-    x, y, w, h = mask_bbox(mask)
-    if w == 0:
-        return ()
-    height, width = mask.shape
-    return (Shape(mask[y:y + h, x:x + w], x == 0, x + w == width, y + h == height),)
+    labels = slic(rgb, n_segments=int(rng.integers(8, 24)), compactness=float(rng.uniform(5, 20)), start_label=0)
+    sizes = np.bincount(labels.ravel()) / labels.size
+    order = rng.permutation(len(sizes))
+    for seed in order:
+        region = labels == seed
+        for _ in range(int(rng.integers(0, 3))):
+            if region.mean() >= area[1] * 0.6:
+                break
+            ring = _ring(region) & ~region
+            if not ring.any():
+                break
+            neighbours = np.bincount(labels[ring], minlength=len(sizes))
+            region |= labels == int(np.argmax(neighbours))
+        if area[0] <= region.mean() <= area[1]:
+            return _fill_holes(region.astype(np.uint8) * 255)
+    return None
 
 
-def place_shape(shape: Shape, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
-    """A real silhouette scaled to 45–90 % of the frame's height, maybe mirrored, at a random x — or against the
-    frame edge that cut it in its own photo, so no straight cut shows inside the frame."""
+def _ring(region: np.ndarray) -> np.ndarray:
     import cv2
 
-    target_h = rng.uniform(0.45, 0.9) * height
-    scale = min(target_h / shape.mask.shape[0], 0.9 * width / shape.mask.shape[1])
-    w, h = max(1, round(shape.mask.shape[1] * scale)), max(1, round(shape.mask.shape[0] * scale))
-    mask = cv2.resize(shape.mask, (w, h), interpolation=cv2.INTER_NEAREST)
-    cut_left, cut_right = shape.cut_left, shape.cut_right
-    if rng.random() < 0.5:
-        mask, cut_left, cut_right = mask[:, ::-1], cut_right, cut_left
-    x = 0 if cut_left else width - w if cut_right else int(rng.integers(0, max(1, width - w + 1)))
-    if shape.cut_bottom:
-        bottom = height
-    elif rng.random() < 0.3:
-        bottom = height + int(rng.uniform(0.0, 0.25) * h)
-    else:
-        bottom = height - int(rng.uniform(0.0, 0.08) * height)
-    y = bottom - h
-    out = np.zeros((height, width), np.uint8)
-    top, skip = max(0, y), max(0, -y)
-    rows = min(h - skip, height - top)
-    out[top:top + rows, x:x + w] = mask[skip:skip + rows]
-    return out
+    return cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
 
 
 def random_crop(rgb: np.ndarray, rng: np.random.Generator, min_area: float = 0.45) -> np.ndarray:
@@ -653,32 +646,32 @@ def random_crop(rgb: np.ndarray, rng: np.random.Generator, min_area: float = 0.4
 
 @register_maker("bundled")
 def _bundled_job(job: Job, settings: Settings):
-    """A bundled photo, cropped at random, with a person-shaped mask: the region's true pixels are the target."""
+    """A photo (bundled with a package, or a file), cropped at random, with a foreground region: one of its own
+    segments or a drawn person silhouette; the region's true pixels are the target. Some pairs are the booth's
+    case instead: the whole photo under a coloured light, the region pasted as it was."""
     from relive.carousel.training import scenes
 
     rng = rng_for(settings.seed, job.key)
     name = job.spec["name"]
-    rgb = load_bundled(name)
-    own_person = name == "skimage:camera" and rng.random() < 0.5
-    if not own_person:
-        rgb = random_crop(rgb, rng)
-    rgb = np.ascontiguousarray(fit_max_side(rgb, settings.max_side))
+    rgb = load_photo_file(job.spec["path"]) if "path" in job.spec else load_bundled(name)
+    rgb = np.ascontiguousarray(fit_max_side(random_crop(rgb, rng), settings.max_side))
     height, width = rgb.shape[:2]
-    shapes = real_person_shapes(settings.backend)
-    if own_person and shapes:
-        mask = largest_person(_segment(rgb, settings.backend))  # its real person, however the photo framed him
-    elif shapes and rng.random() < REAL_SHAPE_PROBABILITY:
-        mask = place_shape(shapes[int(rng.integers(len(shapes)))], width, height, rng)
-    else:
+    mask = segment_mask(rgb, rng) if rng.random() < SEGMENT_PROBABILITY else None
+    if mask is None:
         mask = scenes.person_mask(width, height, rng)
+    if rng.random() < SCENE_LIGHT_PROBABILITY:
+        return [(0, scene_light_pair(rgb, mask, perturbation.random_scene_light(rng)))], []
     reference = _bundled_reference(name, rng) if rng.random() < 0.5 else reference_scene(rng)
     return [(0, make_pair(rgb, mask, rng, reference, min_gap=settings.min_gap))], []
 
 
-def _segment(rgb: np.ndarray, backend: str) -> np.ndarray:
-    from relive.backends.segmentation import SEGMENTERS
-
-    return SEGMENTERS.session(backend).segment(rgb)
+def scene_light_pair(photo: np.ndarray, mask: np.ndarray, light: dict) -> Pair:
+    """The booth's case from a real photo: the truth is the whole photo under ``light``; the avatar is the masked
+    region's own pixels as they were, pasted without the scene's light."""
+    mask = np.where(mask > 127, 255, 0).astype(np.uint8)
+    lit = (perturbation.apply_scene_light(photo.astype(np.float32) / 255.0, light) * 255.0 + 0.5).astype(np.uint8)
+    avatar = np.where(mask[..., None] > 0, photo, 0).astype(np.uint8)
+    return Pair(gt=lit, bg=inpaint_background(lit, mask), avatar=avatar, mask=mask)
 
 
 def _bundled_reference(exclude: str, rng: np.random.Generator) -> np.ndarray:
@@ -706,9 +699,10 @@ def _scene_job(job: Job, settings: Settings):
 
 
 def synthetic_jobs(n_scenes: int, photo_variants: int, seed: int, max_side: int = MAX_SIDE,
-                   photos: Iterable[str] = BUNDLED_PHOTOS) -> list[Job]:
+                   photos: Iterable[str] = BUNDLED_PHOTOS, photo_files: dict[str, str] | None = None) -> list[Job]:
     """The job list of a synthetic build: ``n_scenes`` scenes (kinds in turn; size, aspect and 1–2 people drawn
-    from the seed) and ``photo_variants`` masked crops of each bundled photo."""
+    from the seed) and ``photo_variants`` masked crops of each bundled photo and of each ``photo_files`` entry
+    (source name → file path)."""
     from relive.carousel.training import scenes
 
     held = sorted(set(photos) & set(HELD_OUT))
@@ -727,18 +721,23 @@ def synthetic_jobs(n_scenes: int, photo_variants: int, seed: int, max_side: int 
     for name in photos:
         for variant in range(photo_variants):
             jobs.append(Job(key=f"{name}#{variant}", source=name, spec={"kind": "bundled", "name": name, "variant": variant}))
+    for name, path in (photo_files or {}).items():
+        for variant in range(photo_variants):
+            jobs.append(Job(key=f"{name}#{variant}", source=name,
+                            spec={"kind": "bundled", "name": name, "variant": variant, "path": os.fspath(path)}))
     return jobs
 
 
 def build_synthetic(out_dir: str | os.PathLike, *, n_scenes: int = 2000, photo_variants: int = 40, seed: int = 0,
                     val_fraction: float = VAL_FRACTION, workers: int | None = None, backend: str = "mediapipe",
                     max_side: int = MAX_SIDE, min_gap: float = perturbation.MIN_GAP,
-                    photos: Iterable[str] = BUNDLED_PHOTOS, progress: bool = True) -> BuildReport:
+                    photos: Iterable[str] = BUNDLED_PHOTOS, photo_files: dict[str, str] | None = None,
+                    progress: bool = True) -> BuildReport:
     """The offline training set: rendered festival scenes with lit people + bundled photos under person-shaped
     masks. Split by source (a scene, or a bundled photo with all its variants); resumable like :func:`build_collages`."""
     _check_build_args(val_fraction, MIN_PERSON_FRACTION, max_side)
     if n_scenes < 0 or photo_variants < 0:
         raise InvalidInput("n_scenes and photo_variants count collages to make; use 0 or more")
-    jobs = synthetic_jobs(n_scenes, photo_variants, seed, max_side, tuple(photos))
+    jobs = synthetic_jobs(n_scenes, photo_variants, seed, max_side, tuple(photos), photo_files)
     settings = Settings(os.fspath(out_dir), seed, val_fraction, min_gap, backend, MIN_PERSON_FRACTION, max_side)
     return run_jobs(jobs, settings, workers=workers or os.cpu_count() or 1, progress=progress)

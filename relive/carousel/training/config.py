@@ -22,6 +22,7 @@ class TrainConfig:
     arch: str = "compact"
     work_size: int | None = None
     widths: tuple[int, ...] | None = None
+    encoder: str | None = None  # resnet50-transformer: "resnet50" or "efficientnet-lite0" (ImageNet weights)
     base_width: int | None = None
     d_model: int | None = None
     n_layers: int | None = None
@@ -36,6 +37,8 @@ class TrainConfig:
     zoom: float = 0.0
     tone: float = 0.0
     soften: float = 0.0
+    # Share of training items turned into the booth's case: the scene lit by a coloured light, the person not.
+    scene_light: float = 0.0
     # Probability of drawing a photo-derived pair (manifest source not "scene/…"); None: the data's own mix.
     photo_fraction: float | None = None
     augment: bool = True
@@ -57,6 +60,7 @@ class TrainConfig:
     lambda_p: float = 0.2
     lambda_m: float = 2.0
     vgg_weights: str | None = None
+    perceptual: str = "ssim"  # or "efficientnet": ImageNet EfficientNet-Lite0 features (`make models`)
     # bookkeeping
     val_every: int = 250
     val_images: int = 48
@@ -71,7 +75,7 @@ class TrainConfig:
     progress: bool = True
 
     def model_config(self) -> FusionConfig:
-        overrides = {k: getattr(self, k) for k in ("work_size", "widths", "base_width", "d_model", "n_layers")
+        overrides = {k: getattr(self, k) for k in ("work_size", "widths", "encoder", "base_width", "d_model", "n_layers")
                      if getattr(self, k) is not None}
         return FusionConfig(arch=self.arch, **overrides)
 

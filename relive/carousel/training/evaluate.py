@@ -110,13 +110,18 @@ def markdown_table(results: dict) -> str:
 
 
 def _wins_over_copy_paste(results: dict) -> dict[str, str]:
-    """"k / n" images where each method's PSNR is above copy-paste's; empty without per-image figures."""
+    """"k / n (worst −x.xx dB)": images where each method's PSNR is above copy-paste's, and its largest loss to
+    copy-paste on one image (the targets bound it); empty without per-image figures."""
     per_image = results.get("psnr_per_image", {})
     if "copy_paste" not in per_image:
         return {}
     base = np.asarray(per_image["copy_paste"])
-    return {m: f"{int((np.asarray(v) > base + 1e-9).sum())} / {len(base)}" for m, v in per_image.items()
-            if m != "copy_paste"}
+    cells = {}
+    for method, values in per_image.items():
+        if method != "copy_paste":
+            gain = np.asarray(values) - base
+            cells[method] = f"{int((gain > 1e-9).sum())} / {len(base)} (worst {min(0.0, float(gain.min())):+.2f} dB)"
+    return cells
 
 
 def write_report(results: dict, out_dir: str | os.PathLike, stem: str = "evaluation") -> tuple[Path, Path]:
@@ -132,10 +137,12 @@ def write_report(results: dict, out_dir: str | os.PathLike, stem: str = "evaluat
 # --- held-out real people ----------------------------------------------------------------------------------------
 
 def heldout_people_pairs(seed: int = 0, *, variants: int = 4, backend: str = "mediapipe",
-                         photos: Sequence[str] = collage.HELD_OUT, max_side: int = collage.MAX_SIDE) -> list[Example]:
-    """Real photos of people never used in training (``skimage.data.astronaut``, matplotlib's ``grace_hopper.jpg``):
-    the person segmented, the background inpainted as for training, and ``variants`` perturbations of the
-    person's appearance each. Returns [(bg, avatar, mask, gt)] float32, as :func:`evaluate_pairs` takes."""
+                         photos: Sequence[str] = collage.HELD_OUT, max_side: int = collage.MAX_SIDE,
+                         scene_lights: Sequence[str] = ()) -> list[Example]:
+    """Real photos of people never used in training (``collage.HELD_OUT``): the person segmented, the background
+    inpainted as for training, and ``variants`` perturbations of the person's appearance each; then, for each
+    name in ``scene_lights`` (keys of ``perturb.SCENE_LIGHTS``), the booth's case: the whole photo under that
+    light with the person pasted unlit. Returns [(bg, avatar, mask, gt)] float32, as :func:`evaluate_pairs` takes."""
     from relive.backends.segmentation import SEGMENTERS
 
     segmenter = SEGMENTERS.session(backend)
@@ -153,4 +160,7 @@ def heldout_people_pairs(seed: int = 0, *, variants: int = 4, backend: str = "me
                 continue
             avatar = np.where(mask[..., None] > 0, found[0], 0).astype(np.uint8)
             examples.append(pair_arrays(collage.Pair(gt=gt, bg=bg, avatar=avatar, mask=mask)))
+        for light in scene_lights:
+            rng = collage.rng_for(seed, f"heldout-light:{name}:{light}")
+            examples.append(pair_arrays(collage.scene_light_pair(gt, mask, perturbation.random_scene_light(rng, light))))
     return examples

@@ -1,9 +1,9 @@
 """The training loss of the brief: L1 + λ_p·perceptual + λ_m·masked L1.
 
-The perceptual term uses VGG16 features only when a torchvision-format VGG16 weights file is given
-(``vgg16-397923af.pth`` or any state dict with ``features.N.weight`` keys): no installed package ships ImageNet
-weights, and random VGG features are not a perceptual measure. Without a file the term is structural — one minus
-SSIM, weighted towards the person — and the choice is logged, never silent.
+The perceptual term is one of: VGG16 features, when a torchvision-format VGG16 weights file is given
+(``vgg16-397923af.pth`` or any state dict with ``features.N.weight`` keys; no package ships them);
+EfficientNet-Lite0 ImageNet features (``perceptual="efficientnet"``, the weights `make models` fetches); or, by
+default, structural — one minus SSIM, weighted towards the person. The choice is logged, never silent.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from relive.errors import ModelUnavailable
+from relive.errors import InvalidInput, ModelUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,27 @@ class VGG16Features(nn.Module):
         return super().train(False)  # a frozen feature extractor stays in eval mode
 
 
+class EfficientNetFeatures(nn.Module):
+    """The first three stages of ImageNet EfficientNet-Lite0 (strides 2, 4, 8: colour, edges, textures), frozen:
+    the perceptual measure where no VGG16 weights exist."""
+
+    STAGES = 3
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        super().__init__()
+        from relive.carousel.efficientnet import load_efficientnet_lite0
+
+        self.net = load_efficientnet_lite0(path).requires_grad_(False)
+
+    def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
+        from relive.carousel.efficientnet import normalise
+
+        return self.net.features(normalise(image))[: self.STAGES]
+
+    def train(self, mode: bool = True) -> EfficientNetFeatures:
+        return super().train(False)  # a frozen feature extractor stays in eval mode
+
+
 def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     """The 1-D Gaussian of SSIM; applied along rows then columns (separable: 2·11 instead of 121 taps)."""
     coords = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
@@ -114,21 +135,28 @@ def masked_mean(values: torch.Tensor, weight: torch.Tensor, eps: float = 1e-6) -
 class FusionLoss(nn.Module):
     """``l1 + lambda_p · perceptual + lambda_m · masked_l1``; ``forward`` returns (total, parts for logging).
 
-    ``perceptual`` is VGG16 feature L1 when ``vgg_weights`` is given, else 1 − SSIM weighted towards the mask
-    (the person counts fully, the rest of the picture a little, so a missing mask is still defined).
+    ``perceptual`` is VGG16 feature L1 when ``vgg_weights`` is given, EfficientNet-Lite0 feature L1 when
+    ``perceptual == "efficientnet"``, else 1 − SSIM weighted towards the mask (the person counts fully, the rest of
+    the picture a little, so a missing mask is still defined).
     """
 
-    def __init__(self, lambda_p: float = 0.2, lambda_m: float = 2.0, vgg_weights: str | os.PathLike | None = None):
+    DESCRIPTIONS = {"vgg16": "VGG16 perceptual (relu1_2/2_2/3_3/4_3 feature L1)",
+                    "efficientnet": "EfficientNet-Lite0 perceptual (stride 2/4/8 feature L1)",
+                    "ssim": "structural 1 − SSIM (no perceptual network chosen)"}
+
+    def __init__(self, lambda_p: float = 0.2, lambda_m: float = 2.0, vgg_weights: str | os.PathLike | None = None,
+                 perceptual: str = "ssim"):
         super().__init__()
+        if perceptual not in self.DESCRIPTIONS or perceptual == "vgg16":
+            raise InvalidInput(f"perceptual={perceptual!r}: use 'ssim' or 'efficientnet' (VGG16: give --vgg-weights)")
         self.lambda_p, self.lambda_m = lambda_p, lambda_m
-        self.vgg = VGG16Features.from_file(vgg_weights) if vgg_weights else None
-        self.kind = "vgg16" if self.vgg is not None else "ssim"
+        self.features = (VGG16Features.from_file(vgg_weights) if vgg_weights
+                         else EfficientNetFeatures() if perceptual == "efficientnet" else None)
+        self.kind = "vgg16" if vgg_weights else perceptual
         self.register_buffer("window", gaussian_window(), persistent=False)
 
     def describe(self) -> str:
-        term = ("VGG16 perceptual (relu1_2/2_2/3_3/4_3 feature L1)" if self.kind == "vgg16"
-                else "structural 1 − SSIM (no --vgg-weights file given, so no perceptual VGG16 term)")
-        return f"loss = L1 + {self.lambda_p}·{term} + {self.lambda_m}·masked L1"
+        return f"loss = L1 + {self.lambda_p}·{self.DESCRIPTIONS[self.kind]} + {self.lambda_m}·masked L1"
 
     def forward(self, output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, dict]:
         output, target, mask = output.float(), target.float(), mask.float()
@@ -141,9 +169,9 @@ class FusionLoss(nn.Module):
         return total, parts
 
     def _perceptual(self, output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        if self.vgg is not None:
+        if self.features is not None:
             with torch.no_grad():
-                target_features = self.vgg(target)
-            return sum(F.l1_loss(a, b) for a, b in zip(self.vgg(output), target_features))
+                target_features = self.features(target)
+            return sum(F.l1_loss(a, b) for a, b in zip(self.features(output), target_features))
         weight = mask * 0.95 + 0.05
         return masked_mean(1 - ssim_map(output, target, self.window), weight)

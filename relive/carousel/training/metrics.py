@@ -74,3 +74,49 @@ def all_metrics(out: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> dict[str, 
     """PSNR, SSIM, MSE and fMSE of one image (the names are the report's columns)."""
     error = mse(out, gt)
     return {"psnr": psnr_from_mse(error), "ssim": ssim(out, gt), "mse": error, "fmse": fmse(out, gt, mask)}
+
+
+# --- the booth's check: does the fused person take on the scene's light? ----------------------------------------
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    rgb = np.asarray(rgb)
+    rgb = rgb.astype(np.float32) / 255.0 if rgb.dtype == np.uint8 else rgb.astype(np.float32)
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2Lab)
+
+
+def light_response(scene: np.ndarray, before: np.ndarray, after: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    """How the person's colour moved from copy-paste (``before``) to fused (``after``) against the ``scene``'s
+    light; RGB images of one size, ``mask`` H×W (>0.5 or >127 = person). In CIELab, over the person's pixels:
+
+    - ``toward``: how much nearer (in a*b*) the person's mean colour came to the scene's mean colour (its light),
+      in Lab units; > 0 when the person took on the scene's light;
+    - ``chroma_before`` / ``chroma_after``: the person's mean chroma (colourfulness) before and after;
+    - ``scene_chroma``: the scene's mean chroma, so "duller than copy-paste" can be excused by a dull scene.
+    """
+    inside = np.asarray(mask) > (127 if np.asarray(mask).dtype == np.uint8 else 0.5)
+    if not inside.any():
+        raise InvalidImage("light_response needs a mask with at least one person pixel")
+    scene_lab, before_ab, after_ab = _lab(scene)[..., 1:], _lab(before)[inside][:, 1:], _lab(after)[inside][:, 1:]
+    light = scene_lab.reshape(-1, 2).mean(axis=0)
+    distance = lambda ab: float(np.linalg.norm(ab.mean(axis=0) - light))
+    chroma = lambda ab: float(np.linalg.norm(ab, axis=-1).mean())
+    return {"toward": distance(before_ab) - distance(after_ab), "chroma_before": chroma(before_ab),
+            "chroma_after": chroma(after_ab), "scene_chroma": chroma(scene_lab.reshape(-1, 2))}
+
+
+CHROMA_TOLERANCE = 1.0  # Lab units: below a just-noticeable difference
+
+
+def light_problems(response: dict[str, float], tolerance: float = CHROMA_TOLERANCE) -> list[str]:
+    """What is wrong with a fusion by the booth's rule (empty: nothing), from :func:`light_response`: the person
+    must move toward the scene's light, and must not end duller than copy-paste unless the scene is duller."""
+    problems = []
+    if response["toward"] <= 0:
+        problems.append(f"moved {-response['toward']:.1f} Lab away from the scene's light")
+    lost = response["chroma_before"] - response["chroma_after"]
+    if lost > tolerance and response["scene_chroma"] >= response["chroma_before"]:
+        problems.append(f"duller than copy-paste (chroma {response['chroma_before']:.1f} -> "
+                        f"{response['chroma_after']:.1f}) in a scene that is not (chroma {response['scene_chroma']:.1f})")
+    return problems

@@ -174,3 +174,46 @@ def random_softness(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 ADJUSTMENTS = (random_tone_curve, random_exposure, random_contrast, random_saturation, random_white_balance,
                random_softness)
+
+
+# --- scene light: the whole picture under a coloured light, the person pasted unlit (the booth's case) ----------
+
+# Festival lights as linear-light RGB gains (brightest channel 1) with the exposure range they come with:
+# UV purple and night blue are dim, stage colours and amber middling, daylight bright.
+SCENE_LIGHTS = {
+    "uv": ((0.55, 0.15, 1.0), (-1.6, -0.4)),
+    "night_blue": ((0.3, 0.5, 1.0), (-2.2, -0.9)),
+    "amber": ((1.0, 0.6, 0.22), (-0.9, 0.1)),
+    "stage_red": ((1.0, 0.2, 0.28), (-1.0, 0.0)),
+    "stage_green": ((0.3, 1.0, 0.45), (-1.0, 0.0)),
+    "stage_magenta": ((1.0, 0.25, 0.85), (-1.0, 0.0)),
+    "stage_cyan": ((0.2, 0.85, 1.0), (-1.0, 0.0)),
+    "sunset": ((1.0, 0.72, 0.45), (-0.6, 0.2)),
+    "daylight": ((1.0, 0.97, 0.92), (0.2, 0.8)),
+}
+LIGHT_STRENGTH = (0.45, 0.95)  # how far from white light the gains go
+LIGHT_TILT = 0.5  # up to this many stops brighter on one side than the other: the light comes from somewhere
+GAMMA = 2.2
+
+
+def random_scene_light(rng: np.random.Generator, name: str | None = None) -> dict:
+    """One draw of a scene light (see :func:`apply_scene_light`); ``name`` picks the kind, else a random one."""
+    name = name if name is not None else list(SCENE_LIGHTS)[int(rng.integers(len(SCENE_LIGHTS)))]
+    colour, stops = SCENE_LIGHTS[name]
+    strength = rng.uniform(*LIGHT_STRENGTH)
+    gain = 1.0 + strength * (np.asarray(colour, np.float32) - 1.0)
+    return {"name": name, "gain": gain.astype(np.float32), "stops": float(rng.uniform(*stops)),
+            "tilt": float(rng.uniform(-LIGHT_TILT, LIGHT_TILT)), "angle": float(rng.uniform(0.0, 2 * np.pi))}
+
+
+def apply_scene_light(img: np.ndarray, light: dict) -> np.ndarray:
+    """float [0, 1] H×W×3 RGB as if lit by ``light``: in linear light, times the light's colour and exposure, with a
+    gentle exposure gradient across the frame. Pixel by pixel, so a background and its ground truth stay equal
+    outside the person when both get the same light."""
+    height, width = img.shape[:2]
+    ys, xs = np.linspace(-0.5, 0.5, height, dtype=np.float32), np.linspace(-0.5, 0.5, width, dtype=np.float32)
+    ramp = np.cos(light["angle"]) * xs[None, :] + np.sin(light["angle"]) * ys[:, None]
+    exposure = np.exp2(light["stops"] + light["tilt"] * ramp).astype(np.float32)
+    linear = np.clip(img, 0.0, 1.0) ** GAMMA * light["gain"] * exposure[..., None]
+    return np.clip(linear, 0.0, 1.0) ** (1.0 / GAMMA)
+

@@ -10,6 +10,8 @@ the ground truth is *harmonised* by construction and a perturbed copy of the per
     scene.image            # uint8 (512, 768, 3)
     scene.people[0]        # uint8 mask (512, 768), 255 = the first person
     mask = person_mask(640, 480, rng)   # a standalone random silhouette, e.g. for a mask over any photo
+    picture, front = render_layers("main_stage", 4, 1536, 1024, FrontRow(0.8, 0.05, 1.5))  # a gallery background
+                                        # and its front layer (RGBA: the crowd's front row, over a placed person)
 
 Rendering works on float32 RGB canvases in [0, 1+] (light adds up) and tone-maps once at the end.
 """
@@ -1106,8 +1108,97 @@ def render_scene(kind: str, width: int, height: int, rng: np.random.Generator, n
     return Scene(kind, finish(canvas, rng), people)
 
 
+@dataclass(frozen=True)
+class FrontRow:
+    """The crowd's front row of a gallery background: people nearer the camera than anyone placed in the scene, seen
+    from behind, their heads at ``head_y`` with radius ``head_r`` (fractions of the height), shoulders running off the
+    bottom edge. ``density`` packs them closer, ``raised`` is the share with hands (or a phone) up, and no one stands
+    inside ``clear`` (a span of the width, as fractions) so the middle of an open scene stays open."""
+
+    head_y: float
+    head_r: float
+    density: float = 1.0
+    raised: float = 0.35
+    clear: tuple[float, float] = (0.0, 0.0)
+
+
 def render_background(kind: str, seed: int, width: int, height: int) -> Image.Image:
     """Draw a gallery background afresh: the scene ``kind`` (see :data:`ALL_KINDS`) with no people in front, from
     ``seed``; the same arguments always give the same image (PIL RGB)."""
-    scene = render_scene(kind, width, height, np.random.default_rng(seed), n_people=0)
-    return Image.fromarray(scene.image, "RGB")
+    return render_layers(kind, seed, width, height)[0]
+
+
+def render_layers(kind: str, seed: int, width: int, height: int,
+                  front: FrontRow | None = None) -> tuple[Image.Image, Image.Image | None]:
+    """A gallery background in depth layers: the whole picture (sky and stage, the crowd behind, and the ``front``
+    row; PIL RGB) and its front layer (PIL RGBA: the front row alone, the picture's own pixels where it stands, so
+    that background → placed person → front layer puts the person *in* the crowd). Without ``front``: the picture of
+    :func:`render_background` and None. The front row draws from its own random stream: the rest is unchanged."""
+    if kind not in ALL_KINDS:
+        raise UnknownName("scene kind", kind, ALL_KINDS)
+    rng = np.random.default_rng(seed)
+    canvas, light = ALL_KINDS[kind](height, width, rng)
+    canvas = np.ascontiguousarray(canvas, np.float32)
+    cover = None
+    if front is not None:
+        cover = front_row(canvas, np.random.default_rng([seed, 1]), light, front)
+    picture = finish(canvas, rng)
+    if cover is None:
+        return Image.fromarray(picture, "RGB"), None
+    alpha = (np.clip(cover, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    layer = np.where(alpha[..., None] > 0, picture, 0).astype(np.uint8)  # nothing kept under full transparency
+    return Image.fromarray(picture, "RGB"), Image.fromarray(np.dstack([layer, alpha]), "RGBA")
+
+
+def front_row(canvas: np.ndarray, rng: np.random.Generator, light: Light, row: FrontRow) -> np.ndarray:
+    """Paint ``row`` over ``canvas`` (in place), lit by the scene's ``light`` (ambient and key on their backs, a rim
+    from the light ahead) and a little out of focus (they are near the lens); return its coverage (H×W, 0..1)."""
+    height, width = canvas.shape[:2]
+    r0 = row.head_r * height
+    people, x = [], rng.uniform(-r0, 2 * r0)
+    while x < width + r0:
+        if not row.clear[0] * width < x < row.clear[1] * width:
+            people.append(_front_person(height, width, rng, x, row.head_y * height, r0, row.raised))
+        x += r0 * rng.uniform(2.6, 4.2) / row.density
+    colour = np.zeros_like(canvas)
+    cover = np.zeros((height, width), np.float32)
+    for layers in people:  # left to right, each over the last
+        for shape, tint in layers:
+            paint(colour, shape, tint)
+            cover = np.maximum(cover, shape)
+    fade = vertical_gradient(height, width, [(0.0, (1.0, 1.0, 1.0)), (1.0, (0.55, 0.55, 0.55))])  # into the dark
+    # Their backs face us and the show's light is ahead of them: mostly ambient, a little key, a rim on the top edges.
+    lit = colour * (np.asarray(light.ambient, np.float32) + 0.3 * np.asarray(light.key, np.float32)) * fade
+    lit += top_rim(cover, 0.12 * r0)[..., None] * np.asarray(light.rim, np.float32) * (0.4 + 0.5 * light.rim_strength)
+    defocus = 0.06 * r0
+    cover = blur(cover, defocus)
+    paint(canvas, cover, blur(lit, defocus) / np.maximum(cover, 1e-3)[..., None])
+    return cover
+
+
+def _front_person(height: int, width: int, rng: np.random.Generator, x: float, head_y: float, r: float,
+                  raised: float) -> list[tuple[np.ndarray, Colour]]:
+    """One front-row festival-goer from behind: shoulders and shirt, neck, head of hair, maybe an arm (hand or
+    phone) up; coverage layers in painting order with their colours."""
+    r *= rng.uniform(0.85, 1.15)
+    y = head_y + rng.normal(0.0, 0.3 * r)
+    x += rng.normal(0.0, 0.3 * r)
+    cover = lambda **k: polygon_cover(height, width, **k)
+    shirt = hsv(rng.random(), rng.uniform(0.1, 0.8), rng.uniform(0.3, 0.9))
+    skin, hair = SKIN[rng.integers(len(SKIN))], HAIR[rng.integers(len(HAIR))]
+    shoulders = [(x - 2.5 * r, y + 1.5 * r), (x - 1.7 * r, y + 1.0 * r), (x + 1.7 * r, y + 1.0 * r),
+                 (x + 2.5 * r, y + 1.5 * r), (x + 2.8 * r, height + r), (x - 2.8 * r, height + r)]
+    layers = [(cover(polygons=[shoulders]), shirt),
+              (cover(polygons=[rect(x - 0.4 * r, y + 0.5 * r, x + 0.4 * r, y + 1.2 * r)]), tuple(0.8 * np.asarray(skin))),
+              (cover(ellipses=[(x, y, 0.85 * r, r)]), hair)]
+    if rng.random() < raised:
+        side = float(rng.choice([-1.0, 1.0]))
+        sx, sy = x + side * 1.6 * r, y + 1.2 * r
+        ex, ey = sx + side * rng.uniform(0.2, 1.0) * r, y - rng.uniform(0.6, 1.4) * r
+        hx, hy = ex + side * rng.uniform(-0.4, 0.4) * r, ey - rng.uniform(1.6, 2.4) * r
+        layers.append((cover(lines=[((sx, sy, ex, ey), 0.6 * r)]), shirt if rng.random() < 0.5 else skin))
+        layers.append((cover(lines=[((ex, ey, hx, hy), 0.5 * r)], ellipses=[(hx, hy, 0.35 * r, 0.4 * r)]), skin))
+        if rng.random() < 0.35:  # filming the show: a phone held up, its screen lit
+            phone = [rect(hx - 0.45 * r, hy - 1.3 * r, hx + 0.45 * r, hy - 0.1 * r)]
+            layers.append((cover(polygons=phone), (0.75, 0.8, 0.9)))
+    return layers

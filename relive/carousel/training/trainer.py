@@ -34,6 +34,7 @@ from relive.carousel.model import (
     build_model,
     composite,
     describe,
+    load_efficientnet_encoder_weights,
     load_resnet50_weights,
     read_config,
     split_input,
@@ -203,20 +204,24 @@ class Run:
         elif self.resume_from is None and config.resnet_weights:
             loaded = load_resnet50_weights(self.model, config.resnet_weights)
             self.info(f"encoder initialised from {config.resnet_weights} ({loaded} tensors)")
+        elif self.resume_from is None and self.model.config.encoder == "efficientnet-lite0":
+            loaded = load_efficientnet_encoder_weights(self.model)
+            self.info(f"encoder initialised from ImageNet EfficientNet-Lite0 ({loaded} tensors)")
         if train_set is None or val_set is None:
             default_train, default_val = make_datasets(config)
             train_set, val_set = train_set or default_train, val_set or default_val
         if config.train_size:
             train_set = TrainingView(train_set, config.train_size, config.zoom, config.tone, config.soften,
-                                     config.seed)
+                                     config.seed, config.scene_light)
             val_set = TrainingView(val_set, config.train_size)  # validation: no zoom, no retoning
-        elif config.zoom or config.tone or config.soften:
-            raise InvalidInput("--zoom, --tone and --soften need --train-size (the size the views are brought to)")
+        elif config.zoom or config.tone or config.soften or config.scene_light:
+            raise InvalidInput("--zoom, --tone, --soften and --scene-light need --train-size (the size the views are "
+                               "brought to)")
         self.train_set, self.val_set = train_set, val_set
         self.val_batches = fixed_validation_batches(val_set, config)
         self.sample_batch = self.val_batches[0]
 
-        self.loss_fn = FusionLoss(config.lambda_p, config.lambda_m, config.vgg_weights).to(self.device)
+        self.loss_fn = FusionLoss(config.lambda_p, config.lambda_m, config.vgg_weights, config.perceptual).to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
                                            betas=(0.9, 0.99))
         self.schedule = WarmupCosine(config.warmup_steps, config.max_steps, config.min_lr_ratio)

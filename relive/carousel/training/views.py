@@ -41,12 +41,15 @@ class TrainingView(Dataset):
       alike): it widens the range of true appearances (the collages' people are low-contrast, median std 36–50
       on 0–255, real portraits ~90), so the model learns to trust the picture rather than a narrow prior;
     - ``soften``: that share gets its perturbation weakened, down to none: the collages keep only clearly
-      perturbed pairs, and a model that never saw an avatar that already fits "corrects" good composites too.
+      perturbed pairs, and a model that never saw an avatar that already fits "corrects" good composites too;
+    - ``scene_light``: that share becomes the booth's case (:func:`relight_item`): scene and truth under a
+      coloured light, the person pasted unlit.
     """
 
     def __init__(self, dataset: Dataset, size: int, zoom: float = 0.0, tone: float = 0.0, soften: float = 0.0,
-                 seed: int = 0):
+                 seed: int = 0, scene_light: float = 0.0):
         self.dataset, self.size, self.zoom, self.tone, self.soften = dataset, size, zoom, tone, soften
+        self.scene_light = scene_light
         self.seed = seed
         self.epoch = 0
 
@@ -68,6 +71,8 @@ class TrainingView(Dataset):
             item = retone_item(item, rng)
         if self.soften and rng.random() < self.soften:
             item = soften_item(item, strength=rng.uniform(-0.25, 1.0))
+        if self.scene_light and rng.random() < self.scene_light:
+            item = relight_item(item, rng)
         return item
 
 
@@ -92,24 +97,22 @@ def crop_item(item: dict, top: int, left: int, side: int) -> dict:
 
 
 def resize_item(item: dict, size: int) -> dict:
-    """Resize one item (area when shrinking, bilinear when enlarging), keeping the contract: binary mask, avatar
-    black outside it, background equal to the target outside it. The avatar is resized over the background, not
-    over black, so its edge pixels keep their colour."""
-    import torch.nn.functional as F
+    """Resize one item with :func:`relive.carousel.model.area_resize` (the resize of the network's input path),
+    keeping the contract: binary mask, avatar black outside it, background equal to the target outside it. The
+    avatar is resized over the background, not over black, so its edge pixels keep their colour."""
+    from relive.carousel.model import area_resize
 
     x, target, mask = item["input"], item["target"], item["mask"]
     if tuple(x.shape[-2:]) == (size, size):
         return item
     bg, avatar = x[0:3], x[3:6]
-    stack = torch.cat([bg, avatar * mask + bg * (1 - mask), target, mask])[None]
-    shrinking = x.shape[-1] > size
-    small = F.interpolate(stack, size=(size, size), mode="area" if shrinking else "bilinear",
-                          align_corners=None if shrinking else False)[0]
+    stack = torch.cat([bg, avatar * mask + bg * (1 - mask), target, mask])
+    small = torch.from_numpy(area_resize(stack.permute(1, 2, 0).numpy(), (size, size))).permute(2, 0, 1)
     small_mask = (small[9:10] > 0.5).float()
     small_target = small[6:9].clamp(0, 1)
     small_bg = small[0:3].clamp(0, 1) * small_mask + small_target * (1 - small_mask)
-    return {**item, "input": torch.cat([small_bg, small[3:6].clamp(0, 1) * small_mask, small_mask]),
-            "target": small_target, "mask": small_mask}
+    return {**item, "input": torch.cat([small_bg, small[3:6].clamp(0, 1) * small_mask, small_mask]).contiguous(),
+            "target": small_target.contiguous(), "mask": small_mask.contiguous()}
 
 
 def retone_item(item: dict, rng: np.random.Generator) -> dict:
@@ -131,6 +134,22 @@ def soften_item(item: dict, strength: float) -> dict:
     keep = min(max(strength, 0.0), 1.0)
     avatar = (x[3:6] * keep + target * (1 - keep)) * mask
     return {**item, "input": torch.cat([x[0:3], avatar, mask])}
+
+
+def relight_item(item: dict, rng: np.random.Generator) -> dict:
+    """The booth's case: background and truth under one random scene light (:mod:`perturb`'s festival lights),
+    the person pasted as the truth was before the light (half the time) or as the stored avatar, unlit."""
+    from relive.carousel.training.perturb import apply_scene_light, random_scene_light
+
+    x, target, mask = item["input"], item["target"], item["mask"]
+    light = random_scene_light(rng)
+
+    def lit(image: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(apply_scene_light(image.permute(1, 2, 0).numpy(), light)).permute(2, 0, 1)
+
+    avatar = target * mask if rng.random() < 0.5 else x[3:6]
+    lit_target = lit(target).contiguous()
+    return {**item, "input": torch.cat([lit(x[0:3]), avatar, mask]), "target": lit_target}
 
 
 def _seed_worker(worker_id: int) -> None:

@@ -1,0 +1,162 @@
+"""One visitor per avatar: frame the chosen person head and shoulders, and cut out only them.
+
+A photo may hold several people, touching or far away. :func:`frame_person` finds every face
+(:func:`relive.backends.faces.face_square_crop`), takes the main person (largest, most central) or the one the
+visitor chose, and crops a square portrait round them. With no face at all it frames the top of the largest person
+the segmenter sees, so a full-body figure still fills the avatar, and says so. :func:`keep_chosen_person` then
+trims the segmenter's mask, which covers everyone, to the chosen person alone: each mask pixel belongs to the
+person whose face is nearest across (scaled by the face's size, so a near person's shoulders beat a far person's
+face), and only the region connected to the chosen face stays, which also drops stray blobs (a bus, a flag).
+
+    crop, info = frame_person(photo, 1024)                    # info.faces: every face, info.face: the one framed
+    alpha = person_alpha(crop, info, 1024)                    # the segmenter's mask, trimmed to that person
+    cutout, info = cut_out_person(photo, 1024, choose=(x, y)) # both at once; the person nearest a tap
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from relive import imaging
+from relive.backends import faces
+from relive.backends.faces import CropInfo, Face, FaceChoice
+
+# With no face, the portrait square is this many times the person's width at the shoulders, and starts this far
+# (of the square) above the top of the person: head and shoulders of a standing figure.
+NO_FACE_WIDTH = 2.0
+NO_FACE_HEADROOM = 0.08
+MIN_PERSON_PIXELS = 0.002  # a mask blob smaller than this share of the photo is noise, not a person
+NO_FACE_NOTICE = ("No face found, so the avatar is framed on the person in the photo; face the camera in good "
+                  "light for a better portrait")
+# A pixel above a face is the face's only within this many face widths (hair, a hat); beyond, it is someone else's.
+HEADROOM_WIDTHS = 0.9
+# The cut between two touching people is softened over this many pixels (at 1024 px) so it does not look sawn.
+SEAM_SOFTNESS = 3
+
+
+def frame_person(picture: imaging.ImageSource, size: int, choose: FaceChoice = None,
+                 backend: str | None = None) -> tuple[Image.Image, CropInfo]:
+    """A ``size``² head-and-shoulders crop of one person in ``picture`` and what was done (see
+    :func:`relive.backends.faces.face_square_crop`; ``choose``: a face index or a point (x, y) on the photo)."""
+    img = imaging.load_image(picture, "RGB")
+    crop, info = faces.face_square_crop(img, size, backend, choose)
+    if info.face is not None:
+        return crop, info
+    box = person_box(img)
+    if box is None:
+        return crop, info
+    crop = img.crop(box).resize((size, size), Image.LANCZOS)
+    return crop, CropInfo(0, NO_FACE_NOTICE, box, None, info.backend, ())
+
+
+def person_box(img: Image.Image) -> tuple[int, int, int, int] | None:
+    """A square (left, top, right, bottom) round the head and shoulders of the largest person the segmenter
+    finds in ``img``, inside the image; None when it finds nobody."""
+    from relive.backends import segmentation
+
+    blob = largest_region(segmentation.SEGMENTERS.session().segment(img) > 127)
+    if blob is None:
+        return None
+    rows = np.flatnonzero(blob.any(axis=1))
+    top = rows[0]
+    person_height = rows[-1] - top + 1
+    # The shoulders: the widest the person gets in their top third (or their whole height when short).
+    upper = blob[top:top + max(1, person_height // 3)]
+    columns = np.flatnonzero(upper.any(axis=0))
+    side = round(min(max((columns[-1] - columns[0] + 1) * NO_FACE_WIDTH, 16), *img.size))
+    centre_x = float(np.mean(np.nonzero(upper)[1]))
+    left = int(min(max(0, round(centre_x - side / 2)), img.width - side))
+    top = int(min(max(0, round(top - NO_FACE_HEADROOM * side)), img.height - side))
+    return left, top, left + side, top + side
+
+
+def largest_region(mask: np.ndarray) -> np.ndarray | None:
+    """The largest 8-connected region of a boolean mask (None when it has none worth calling a person)."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count < 2:
+        return None
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if stats[biggest, cv2.CC_STAT_AREA] < MIN_PERSON_PIXELS * mask.size:
+        return None
+    return labels == biggest
+
+
+def faces_in_crop(info: CropInfo, size: int) -> list[Face]:
+    """Every face of ``info`` in the ``size``² crop's pixels (faces outside the crop too: their bodies may
+    reach into it)."""
+    left, top, right, _ = info.box
+    scale = size / (right - left)
+    return [Face(round((f.x - left) * scale), round((f.y - top) * scale), round(f.w * scale), round(f.h * scale),
+                 f.score) for f in info.faces]
+
+
+def owner_map(shape: tuple[int, int], people: list[Face]) -> np.ndarray:
+    """For each pixel, the index of the person it most likely belongs to: the face nearest across, in units of
+    that face's width (a body hangs below its face about as wide as the shoulders), with pixels far above a face
+    counted as further away."""
+    height, width = shape
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    costs = []
+    for face in people:
+        cx, cy = face.center
+        scale = max(face.w, 1)
+        above = np.maximum(0.0, (cy - HEADROOM_WIDTHS * scale) - ys)
+        costs.append(np.hypot(xs - cx, above) / scale)
+    return np.argmin(np.stack(costs), axis=0)
+
+
+def keep_chosen_person(alpha: np.ndarray, info: CropInfo) -> np.ndarray:
+    """``alpha`` (uint8 square: everyone the segmenter saw in the crop ``info`` describes) trimmed to the framed
+    person: their share of the mask (:func:`owner_map`), and of that only the region connected to their face (or,
+    with no face, the largest region). Returns ``alpha`` unchanged when that would leave nothing."""
+    import cv2
+
+    solid = alpha > 127
+    if info.face is None:
+        region = largest_region(solid)
+    else:
+        people = faces_in_crop(info, alpha.shape[1])
+        chosen = info.faces.index(info.face)
+        mine = solid & (owner_map(alpha.shape, people) == chosen) if len(people) > 1 else solid
+        region = region_at(mine, people[chosen])
+    if region is None:
+        return alpha
+    # Keep the soft edge the segmenter drew, but nothing beyond the kept region (slightly grown, softly).
+    size = alpha.shape[1]
+    grown = cv2.dilate(region.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
+    keep = cv2.GaussianBlur(grown, (0, 0), SEAM_SOFTNESS * size / 1024).astype(np.float32) / 255.0
+    return (alpha.astype(np.float32) * np.minimum(keep * 1.5, 1.0) + 0.5).astype(np.uint8)
+
+
+def person_alpha(crop: Image.Image, info: CropInfo, size: int) -> np.ndarray:
+    """The alpha (uint8 ``size``²) of the framed person alone in ``crop`` (the square :func:`frame_person` gave,
+    or a picture drawn from it): the segmenter's cut-out, trimmed by :func:`keep_chosen_person`."""
+    from relive.backends import segmentation
+
+    everyone = imaging.alpha_mask(segmentation.remove_background(crop, size))
+    return keep_chosen_person(everyone, info)
+
+
+def cut_out_person(picture: imaging.ImageSource, size: int, choose: FaceChoice = None) -> tuple[Image.Image, CropInfo]:
+    """The framed person of ``picture`` as a ``size``² RGBA cut-out (the photo itself, not stylised), and the
+    framing: what the avatar is made from."""
+    crop, info = frame_person(picture, size, choose)
+    rgba = crop.convert("RGBA")
+    rgba.putalpha(Image.fromarray(person_alpha(crop, info, size)))
+    return rgba, info
+
+
+def region_at(mask: np.ndarray, face: Face) -> np.ndarray | None:
+    """The connected region of ``mask`` that covers most of ``face``'s box (None when none covers it)."""
+    import cv2
+
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    x0, y0 = max(0, face.x), max(0, face.y)
+    inside = labels[y0:face.y + face.h, x0:face.x + face.w]
+    counts = np.bincount(inside.ravel(), minlength=count)[1:]
+    if counts.size == 0 or counts.max() == 0:
+        return None
+    return labels == 1 + int(np.argmax(counts))

@@ -1,0 +1,139 @@
+"""One visitor per avatar: every face found, the main person framed head and shoulders, only they cut out.
+
+Photos: the real people photos (astronaut, camera man, Grace Hopper) and group photos composed from them on
+rendered festival scenes (:mod:`relive.avatar.sample_people`): two people touching, three far away, one near and one
+far, three close together, and one with the faces blurred away. Who is who is checked with dlib's identity
+embeddings (``make models``), not with fixed boxes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from relive.avatar import framing
+from relive.backends import faces, identity
+from relive.config import settings
+from relive.errors import InvalidInput
+from relive.avatar.sample_people import GROUPS, faceless, group_photo, real_photos
+
+MODELS = settings().models_dir
+needs_models = pytest.mark.skipif(
+    not all((MODELS / f).is_file() for f in (faces.MediaPipeFullRangeFaces.MODEL, identity.DlibIdentity.RECOGNITION,
+                                             identity.DlibIdentity.LANDMARKS, "selfie_segmentation.tflite")),
+    reason=f"offline models missing in {MODELS}; run `make models`")
+pytestmark = [needs_models, pytest.mark.slow]  # group photos are composed with the segmenter: ~10 s in all
+
+SIZE = 512
+# Faces in each group photo, and who the main person (largest, most central face) is.
+EXPECTED = {"two_touching": (2, "grace_hopper"), "three_far": (3, "grace_hopper"),
+            "near_and_far": (2, "grace_hopper"), "three_close": (3, "grace_hopper")}
+
+
+@pytest.fixture(scope="module")
+def people():
+    return real_photos()
+
+
+@pytest.fixture(scope="module")
+def groups():
+    return {name: group_photo(name) for name in GROUPS}
+
+
+def same_person(picture, reference) -> bool:
+    return identity.identity_distance(reference, picture) <= identity.SAME_PERSON
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_face_is_found_and_the_main_person_framed(groups, people, name):
+    count, main = EXPECTED[name]
+    crop, info = framing.frame_person(groups[name], SIZE)
+    assert info.faces_found == count == len(info.faces)
+    assert info.notice == f"{count} people found; the avatar shows one of them"
+    assert same_person(crop, people[main])
+    left, _, right, _ = info.box
+    assert info.face.w / (right - left) >= 1 / 8, "a portrait: the face at least an eighth of the width"
+
+
+def test_a_tap_near_another_face_frames_that_person(groups, people):
+    photo = groups["two_touching"]
+    astronaut = next(face for face in faces.detect(photo) if face.x > photo.width / 2)
+    tap = (astronaut.center[0] + 10, astronaut.center[1] + astronaut.h)  # on her chin, not the box centre
+    crop, info = framing.frame_person(photo, SIZE, choose=tap)
+    assert info.face == astronaut and same_person(crop, people["astronaut"])
+    by_index, _ = framing.frame_person(photo, SIZE, choose=info.faces.index(astronaut))
+    assert same_person(by_index, people["astronaut"])
+
+
+def test_a_face_number_that_does_not_exist_says_how_many_there_are(groups):
+    with pytest.raises(InvalidInput, match="2 found; choose 0 to 1"):
+        framing.frame_person(groups["two_touching"], SIZE, choose=5)
+    with pytest.raises(InvalidInput, match="neither a face number nor a point"):
+        framing.frame_person(groups["two_touching"], SIZE, choose="left")
+
+
+@pytest.mark.parametrize("chosen", [0, 1])
+def test_only_the_chosen_person_is_cut_out_where_two_touch(groups, chosen):
+    cutout, info = framing.cut_out_person(groups["two_touching"], SIZE, choose=chosen)
+    alpha = np.asarray(cutout.getchannel("A"))
+    inside = framing.faces_in_crop(info, SIZE)
+    mine, other = inside[chosen], inside[1 - chosen]
+    assert alpha[mine.y:mine.y + mine.h, mine.x:mine.x + mine.w].mean() > 200, "the chosen face is kept"
+    visible = alpha[max(0, other.y):other.y + other.h, max(0, other.x):other.x + other.w]
+    assert visible.size == 0 or visible.mean() < 20, "the other person's face is cut away"
+
+
+def test_people_apart_from_the_chosen_one_are_not_in_the_cut_out(groups):
+    # The far astronaut of near_and_far and the neighbours of three_far stand apart from the framed person: the
+    # cut-out holds one region (specks of a few pixels along the edge aside).
+    import cv2
+
+    for name in ("three_far", "near_and_far"):
+        cutout, _ = framing.cut_out_person(groups[name], SIZE)
+        solid = (np.asarray(cutout.getchannel("A")) > 127).astype(np.uint8)
+        _, _, stats, _ = cv2.connectedComponentsWithStats(solid)
+        areas = sorted(stats[1:, cv2.CC_STAT_AREA], reverse=True)
+        assert areas[0] > 0.2 * solid.size and sum(areas[1:]) < 0.001 * solid.size, f"{name}: {areas[:4]}"
+
+
+def test_no_face_frames_the_person_and_says_so(groups):
+    photo = faceless(groups["near_and_far"])
+    cutout, info = framing.cut_out_person(photo, SIZE)
+    assert info.faces_found == 0 and info.face is None and "No face found" in info.notice
+    left, _, right, _ = info.box
+    assert right - left < min(photo.size), "framed on the person, not the whole photo"
+    assert (np.asarray(cutout.getchannel("A")) > 127).mean() > 0.25, "the person fills the avatar"
+
+
+def test_nothing_at_all_falls_back_to_the_centre_square():
+    from PIL import Image
+
+    crop, info = framing.frame_person(Image.new("RGB", (600, 400), (90, 120, 160)), SIZE)  # no face, no person
+    assert info.faces_found == 0 and info.box == (100, 0, 500, 400) and crop.size == (SIZE, SIZE)
+    assert "No face found" in info.notice
+
+
+@pytest.mark.parametrize("name", ["astronaut", "camera", "grace_hopper"])
+def test_framing_keeps_identity_on_real_photos(people, name):
+    cutout, _ = framing.cut_out_person(people[name], 1024)
+    distance = identity.identity_distance(people[name], cutout)
+    assert distance <= identity.SAME_PERSON, f"{name}: {distance:.3f}"
+
+
+def test_make_avatar_takes_the_tapped_person_and_reports_the_count(groups):
+    from relive import genres
+    from relive.avatar.pipeline import make_avatar
+
+    photo = groups["two_touching"]
+    astronaut = next(face for face in faces.detect(photo) if face.x > photo.width / 2)
+    result = make_avatar(photo, genres.parse("Rock=1"), generator="instant", choose=astronaut.center)
+    assert result.framing.face == astronaut and result.framing.faces_found == 2
+    assert "2 people found; the avatar shows one of them" in result.notices
+
+
+def test_a_tap_on_the_photo_becomes_the_point_to_choose():
+    import gradio as gr
+
+    from relive.ui.avatar_tab import tapped_point
+
+    assert tapped_point(gr.SelectData(None, {"index": [412, 188], "value": None})) == (412, 188)

