@@ -297,7 +297,7 @@ class _Worker:
         taste = self.fixtures["avatar_taste"][self.index % len(self.fixtures["avatar_taste"])]
         # the avatar wears the session's taste, made by /pet (untimed: only the /avatar call is measured)
         self.client.predict(next(iter(creatures())), AUTO, AUTO, AUTO, *taste, api_name="/pet")
-        args = [handle_file(str(self.fixtures["photo"])), True, "woman", "adult", "prefer not to say", "anime",
+        args = [handle_file(str(self.fixtures["photo"])), True, "woman", "adult", "prefer not to say", "comic",
                 generator, self.avatar_seed, False]
         key = ("avatar", generator, self.avatar_seed, tuple(taste))
         marker = "AI-generated" if generator == "tiny" else "no AI image model"

@@ -70,6 +70,7 @@ def _avatar_args(photo, consent=True, generator="instant"):
     return [handle_file(str(photo)), consent, "woman", "adult", "prefer not to say", "comic", generator, 7, False]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("generator", ["instant", "tiny"])
 def test_avatar_endpoint(client, photo, generator):
     image, info = client.predict(*_avatar_args(photo, generator=generator), api_name="/avatar")

@@ -41,12 +41,12 @@ def test_fuse_returns_before_and_after_at_the_background_size(client, avatar):
     assert abs(cols.mean() / before.width - 0.4) < 0.05
 
 
-def test_fuse_without_an_avatar_or_background_says_what_to_do(client, avatar):
+def test_fuse_without_an_avatar_says_what_to_do_and_without_a_background_uses_the_first_festival(client, avatar):
     background = list_backgrounds()[0]
     with pytest.raises(AppError, match="Avatar tab"):
         client.predict(None, handle_file(str(background.path)), 0.5, 0.9, 0.6, True, api_name="/fuse")
-    with pytest.raises(AppError, match="gallery"):
-        client.predict(handle_file(str(avatar)), None, 0.5, 0.9, 0.6, True, api_name="/fuse")
+    (_, after), _ = client.predict(handle_file(str(avatar)), None, 0.5, 0.9, 0.6, True, api_name="/fuse")
+    assert Image.open(after).size == Image.open(background.path).size  # the festival chosen from the start
 
 
 def test_album_fuses_every_chosen_background_and_zips_them(client, avatar):

@@ -87,6 +87,7 @@ def test_no_folder_holds_more_than_30_percent_of_the_library():
     assert not heavy, f"folders over 30 % of {total} lines: {heavy}"
 
 
+@pytest.mark.slow
 def test_importing_the_ui_loads_no_training_module():
     code = ("import sys, relive.ui; "
             "print(sorted(m for m in sys.modules if m.startswith('relive.carousel.training')))")

@@ -49,6 +49,7 @@ def test_mistakes_are_one_line_and_write_nothing(photo, tmp_path, args, message)
     assert not (tmp_path / "a.png").exists()
 
 
+@pytest.mark.slow
 def test_train_lora_then_use_it(photo, tmp_path):
     images = tmp_path / "images"
     images.mkdir()

@@ -176,6 +176,7 @@ def test_pictures_keep_their_labels_above_them_on_a_laptop(browser, app_url):
         context.close()
 
 
+@pytest.mark.slow
 def test_the_pet_follows_a_slider_while_it_is_dragged(browser, app_url):
     """Point 9: the pet changes before the finger lets go."""
     context, page = _open(browser, app_url, LAPTOP, "en-US")
@@ -197,6 +198,7 @@ def test_the_pet_follows_a_slider_while_it_is_dragged(browser, app_url):
         context.close()
 
 
+@pytest.mark.slow
 def test_a_visitors_mistake_leaves_one_log_line_without_the_file_name(browser, app_server, tmp_path):
     """Point 8, through the real server: a broken upload is explained to the visitor, and the log gets one line
     with no traceback and no file name."""
@@ -216,6 +218,7 @@ def test_a_visitors_mistake_leaves_one_log_line_without_the_file_name(browser, a
         context.close()
 
 
+@pytest.mark.slow
 def test_a_laptop_shows_the_new_avatar_where_the_button_is(browser, app_url, photo):
     """Point 7: the avatar appears in view of the button that made it."""
     context, page = _open(browser, app_url, LAPTOP, "en-US")

@@ -25,6 +25,7 @@ def checkpoint(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_collage_then_evaluate(tmp_path, checkpoint):
     photos = tmp_path / "photos"
     photos.mkdir()

@@ -79,6 +79,7 @@ def test_a_full_temp_disk_is_an_error_not_a_crash(cutout, tmp_path, monkeypatch)
         settings.cache_clear()
 
 
+@pytest.mark.slow
 @pytest.mark.server
 def test_a_missing_fusion_model_is_reported_at_start_and_the_other_tabs_work(tmp_path, cutout):
     log = tmp_path / "app.log"

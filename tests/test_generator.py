@@ -244,15 +244,15 @@ def test_instant_is_registered_without_diffusion_and_gets_the_genres(photo, monk
     assert instant.is_diffusion is False and "instant" in instant.label
     seen = {}
 
-    def fake_stylize(image, genres, *, seed, size, mask, face):
-        seen.update(size=image.size, genres=genres, seed=seed, mask=mask, face=face)
+    def fake_stylize(image, genres, *, seed, size, mask, face, look):
+        seen.update(size=image.size, genres=genres, seed=seed, mask=mask, face=face, look=look)
         return Image.new("RGB", (size, size), "orange")
 
     monkeypatch.setattr("relive.avatar.stylize.stylize", fake_stylize)
     session = GENERATORS.new_session("instant")
     result = session.generate(photo, "ignored", seed=3, genres=["Rock", "Punk"])
     assert seen == {"size": (instant.size, instant.size), "genres": ["Rock", "Punk"], "seed": 3, "mask": None,
-                    "face": "crop"}  # no hints: stylize assumes the face where face_square_crop puts it
+                    "face": "crop", "look": None}  # no hints: stylize assumes the face where face_square_crop puts it
     hint = np.zeros((8, 8), np.uint8)
     session.generate(photo, seed=3, person_mask=hint, face=(1, 2, 3, 4))
     assert seen["mask"] is hint and seen["face"] == (1, 2, 3, 4)

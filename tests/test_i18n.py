@@ -141,6 +141,7 @@ def test_the_browsers_language_picks_the_texts(browser, app_url, locale):
         context.close()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.server
 def test_the_language_buttons_switch_the_page_live(browser, app_url):

@@ -391,6 +391,7 @@ def test_a_link_a_phone_opened_outlives_start_over(kiosk, album_a):
     assert _fetch(f"{album_a.link}/relive-album.zip")[0] == 200
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.server
 def test_idle_kiosk_starts_over_and_forgets_the_visitor(kiosk, visitor, avatar_png):
@@ -420,6 +421,7 @@ def test_idle_kiosk_starts_over_and_forgets_the_visitor(kiosk, visitor, avatar_p
     assert not folder.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.server
 def test_a_portrait_kiosk_in_catalan_fits_fingers_and_shows_no_operator_text(browser, kiosk):

@@ -46,6 +46,7 @@ def _personal(files: list[Path]) -> list[Path]:
     return [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES and _digest(p) not in SHIPPED]
 
 
+@pytest.mark.slow
 def test_nothing_about_the_visitor_outlives_the_retention_window(tmp_path):
     temp = tmp_path / "relive-tmp"
     default_cache = Path(tempfile.gettempdir()) / "gradio"

@@ -8,6 +8,7 @@ offline model once labelled "man (99%)".
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image
@@ -66,11 +67,12 @@ def test_the_avatar_tab_shows_nothing_guessed_by_default(photos, tmp_path):
 
     path = tmp_path / "hopper.png"
     photos["grace_hopper"].save(path)
-    *fields, seen, detected = avatar_tab.photo_changed(str(path), True)
+    *fields, seen, detected = avatar_tab.photo_changed(str(path), True, "en")
     assert detected is None and seen == "" and all("value" not in update for update in fields)
     tapped = None  # no face tapped: the main person
-    _, info, _ = avatar_tab.avatar(str(path), True, *UI_DEFAULT.values(), "anime", "tiny", 0, False, detected,
-                                   tapped, *TASTE, progress=lambda *args, **kwargs: None)
+    form = SimpleNamespace(photo=str(path), consent=True, choices=UI_DEFAULT, style="anime", generator="tiny", seed=0,
+                           backdrop=False, detected=detected, tapped=tapped, taste=TASTE, lang="en")
+    _, info, _, _ = avatar_tab.avatar(form, progress=lambda *args, **kwargs: None)
     assert "a person" in info and not STATED.search(info), info
 
 
@@ -81,7 +83,7 @@ def test_a_tap_prefills_choices_the_visitor_can_change(photos, tmp_path):
 
     path = tmp_path / "astronaut.png"
     photos["astronaut"].save(path)
-    *fields, seen, detected = avatar_tab.suggest(str(path), True)
+    *fields, seen, detected = avatar_tab.suggest(str(path), True, "en")
     prefilled = {name: update["value"] for name, update in zip(A.FIELDS, fields, strict=True)}
     assert prefilled["gender"] in A.GENDERS and prefilled["skin_tone"] == A.PREFER_NOT_TO_SAY  # never guessed
     assert "%" not in seen and "about" not in seen  # a suggestion, never a score or an age in years

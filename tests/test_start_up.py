@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HEAVY = ("torch", "diffusers", "transformers", "cv2", "mediapipe", "onnxruntime")
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_building_the_app_imports_no_heavy_library():
     code = ("import json, sys\nimport relive.ui, relive.ui.server\nrelive.ui.server.build_app(relive.ui.build_demo())\n"
             f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
