@@ -1,4 +1,4 @@
-"""Shared fixtures: one torch thread for the tiny diffusion models and a launched app for server/browser tests."""
+"""Shared fixtures: one torch thread for the tiny models, a launched app and a browser for server/browser tests."""
 
 from __future__ import annotations
 
@@ -36,3 +36,15 @@ def app_server(tmp_path_factory):
 def app_url(app_server):
     """The URL of :func:`app_server`."""
     return app_server.url
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    """Debian's Chromium driven by Playwright, one per test module, for the browser tests of the shared app."""
+    from helpers import launch_chromium
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = launch_chromium(pw)
+        yield chromium
+        chromium.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import ARTIFACTS, keep_screenshot, launch_chromium
+from helpers import ARTIFACTS, keep_screenshot
 from PIL import Image
 
 from relive.ui import i18n
@@ -16,16 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1400, "height": 1000}
 LOCALES = {"ca": "ca-ES", "es": "es-ES"}
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

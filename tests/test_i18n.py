@@ -9,9 +9,6 @@ import pytest
 
 from relive.ui import i18n
 
-from helpers import launch_chromium
-
-
 
 def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
@@ -87,16 +84,6 @@ def test_translations_for_gradio_fill_in_the_retention_window():
 
 
 # ---------------------------------------------------------------- in the browser
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        yield browser
-        browser.close()
-
 
 def _open(browser, url: str, locale: str):
     context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
