@@ -22,8 +22,9 @@ Backgrounds up to 4096 px on the long side are used as they are; larger ones are
 The optional soft contact shadow (default: on for placed avatars, off for in-place ones) darkens the ground under
 the feet before the model looks at the picture. A gallery background's front layer (``front``: RGBA, the crowd's
 front row) goes over the placed person after the model, so they stand *in* the crowd; ``match_scene`` gives the
-person the scene's softness and sensor grain (measured around them) so a crisp cut-out does not read as a sticker. The model sees the picture at its working resolution (256 px)
-and its colour correction is applied at full resolution, in strips, only inside the avatar's box.
+person the scene's softness and sensor grain (measured around them) so a crisp cut-out does not read as a sticker.
+The model sees the picture at its working resolution (its config's ``work_size``: 128 px for the shipped
+checkpoint) and its colour correction is applied at full resolution, in strips, only inside the avatar's box.
 
 torch is imported only when a model is loaded, so importing this module is cheap.
 """

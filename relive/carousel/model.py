@@ -35,8 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from relive.carousel.checkpoint import (  # noqa: F401  (re-exported: the checkpoint format belongs with the model)
-    ARCHS, CONFIG_NAME, ENCODERS, FORMAT_VERSION, MODEL_TYPE, TORCH_WEIGHTS_NAME, WEIGHTS_NAME, FusionConfig, read_config)
+from relive.carousel.checkpoint import CONFIG_NAME, TORCH_WEIGHTS_NAME, WEIGHTS_NAME, FusionConfig, read_config
 from relive.errors import ModelUnavailable
 
 # ---------------------------------------------------------------------------------------------------------------
