@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Figure
 from PIL import Image
 
-from relive.avatar.generator import GENERATORS, Generator, Stage, unload_all
+from relive.backends.generators import GENERATORS, Generator, Stage, unload_all
 
 TARGETS = {"sdxl": "≤ 3 s (H100/H200-class)", "sdxl-fast": "≤ 0.5 s (H100/H200-class)"}
 PROMPT = ("anime style, cel shaded portrait of a person wearing a studded leather jacket and a band t-shirt, "

@@ -17,8 +17,8 @@ import numpy as np
 from common import Figure, best_of, median_of
 from PIL import Image
 
-from relive.avatar import tiny
-from relive.avatar.generator import GENERATORS
+from relive.backends import tiny_sdxl as tiny
+from relive.backends.generators import GENERATORS
 
 PROMPT, NEGATIVE = "a person in a studded leather jacket, anime style", "blurry, lowres"
 

@@ -44,7 +44,7 @@ def run() -> list[Figure]:
     load_s = time.perf_counter() - start
     note = "shipped checkpoint" if shipped else "checkpoint absent: fresh compact model (same cost)"
     if model is None:
-        from relive.carousel.model import build_model
+        from relive.backends.fusion.model import build_model
 
         model = build_model().eval()
     threads = f"{torch.get_num_threads()} torch threads"

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from relive.carousel import album
 from relive.carousel.backgrounds import list_backgrounds
-from relive.carousel.model import FusionConfig, build_model
+from relive.backends.fusion.model import FusionConfig, build_model
 from relive.errors import InvalidImage, InvalidInput, UnknownName
 
 

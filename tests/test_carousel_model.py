@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import Dataset
 
 from relive.carousel.training.losses import FusionLoss, VGG16Features, ssim_map, gaussian_window
-from relive.carousel.model import (
+from relive.backends.fusion.model import (
     FusionConfig,
     FusionModel,
     build_model,
@@ -356,7 +356,7 @@ def test_scene_lit_items_keep_the_contract_and_leave_the_person_unlit():
 
 
 def test_one_network_input_path_for_training_and_fuse():
-    from relive.carousel.model import CompactFusion, FusionConfig, composite, network_view, split_input
+    from relive.backends.fusion.model import CompactFusion, FusionConfig, composite, network_view, split_input
 
     model = CompactFusion(FusionConfig(work_size=40)).eval()
     x = SyntheticFusionSet(1, size=96, seed=6)[0]["input"][None]

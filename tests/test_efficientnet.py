@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from relive.carousel.efficientnet import (Conv2dSame, EfficientNetLite0, load_efficientnet_lite0, normalise,
+from relive.backends.fusion.efficientnet import (Conv2dSame, EfficientNetLite0, load_efficientnet_lite0, normalise,
                                           weights_path)
 from relive.errors import ModelUnavailable
 
@@ -81,7 +81,7 @@ def test_unknown_perceptual_term_is_refused():
 
 
 def test_the_brief_architecture_takes_an_efficientnet_lite0_encoder():
-    from relive.carousel.model import EfficientNetEncoder, FusionConfig, build_model, composite, split_input
+    from relive.backends.fusion.model import EfficientNetEncoder, FusionConfig, build_model, composite, split_input
 
     model = build_model(FusionConfig(arch="resnet50-transformer", encoder="efficientnet-lite0", d_model=64,
                                      n_layers=1, n_heads=4)).eval()
@@ -96,7 +96,7 @@ def test_the_brief_architecture_takes_an_efficientnet_lite0_encoder():
 
 @needs_weights
 def test_efficientnet_encoder_starts_from_imagenet_weights():
-    from relive.carousel.model import FusionConfig, build_model, load_efficientnet_encoder_weights
+    from relive.backends.fusion.model import FusionConfig, build_model, load_efficientnet_encoder_weights
 
     model = build_model(FusionConfig(arch="resnet50-transformer", encoder="efficientnet-lite0", d_model=64,
                                      n_layers=1, n_heads=4))

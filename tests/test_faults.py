@@ -14,7 +14,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from relive import genres
-from relive.avatar.generator import OOM_FIX, Tiny
+from relive.backends.generators import OOM_FIX, Tiny
 from relive.carousel.backgrounds import list_backgrounds
 from relive.config import settings
 from relive.pet.catalog import creatures

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from relive.carousel import fuse as fusing
 from relive.carousel.fuse import fuse, harmonise, load_fusion_model, parse_position
-from relive.carousel.model import FusionConfig, build_model
+from relive.backends.fusion.model import FusionConfig, build_model
 from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
 
 

@@ -15,9 +15,9 @@ from diffusers import StableDiffusionXLImg2ImgPipeline
 from PIL import Image
 
 from relive import config
-from relive.avatar import generator as gen_module
-from relive.avatar import tiny
-from relive.avatar.generator import GENERATORS, SDXL, GeneratorOutOfMemory, Tiny
+from relive.backends import generators as gen_module
+from relive.backends import tiny_sdxl as tiny
+from relive.backends.generators import GENERATORS, SDXL, GeneratorOutOfMemory, Tiny
 from relive.avatar.lora import save_lora
 from relive.errors import InvalidInput, ModelUnavailable, ReliveError, UnknownName
 
@@ -267,7 +267,7 @@ def test_the_default_is_never_the_test_pipeline():
 
 
 def test_importing_the_registry_loads_no_model_library():
-    code = ("import sys, relive.avatar.generator as g; g.GENERATORS.available(); "
+    code = ("import sys, relive.backends.generators as g; g.GENERATORS.available(); "
             "print(sorted({'torch', 'diffusers', 'transformers'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -276,7 +276,7 @@ def test_importing_the_registry_loads_no_model_library():
 def test_a_space_may_download_missing_weights_with_huggingface_hub(monkeypatch, tmp_path):
     import huggingface_hub
 
-    from relive.avatar.generator import DOWNLOAD_PATTERNS, Weights
+    from relive.backends.generators import DOWNLOAD_PATTERNS, Weights
 
     calls = []
     fetched = tmp_path / "snapshot"

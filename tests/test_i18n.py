@@ -31,8 +31,8 @@ def test_every_language_has_every_text_with_the_same_placeholders():
 
 def test_the_names_the_library_shows_all_have_texts():
     from relive import genres
-    from relive.avatar import attributes
-    from relive.avatar.generator import GENERATORS
+    from relive.backends import attributes
+    from relive.backends.generators import GENERATORS
     from relive.avatar.prompt import style_choices
     from relive.carousel.backgrounds import list_backgrounds
     from relive.pet.catalog import SLOTS, creatures

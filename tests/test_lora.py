@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from relive import config
-from relive.avatar import tiny
-from relive.avatar.generator import GENERATORS
+from relive.backends import tiny_sdxl as tiny
+from relive.backends.generators import GENERATORS
 from relive.avatar.lora import find_examples, train_lora
 from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
 

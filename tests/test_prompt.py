@@ -17,7 +17,7 @@ import pytest
 
 from relive import genres
 from relive.avatar import prompt as P
-from relive.avatar.attributes import PREFER_NOT_TO_SAY, Attributes, merge_choices
+from relive.backends.attributes import PREFER_NOT_TO_SAY, Attributes, merge_choices
 from relive.errors import InvalidGenres, InvalidInput, ModelUnavailable, UnknownName
 
 LONGEST_PERSON = {"gender": "woman", "age_group": "senior", "skin_tone": "medium-dark"}

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from relive import genres
-from relive.avatar import attributes as A
+from relive.backends import attributes as A
 from relive.config import settings
 
 # Words that state a gender or an age (group) — what the visitor must have chosen before any of them appears.

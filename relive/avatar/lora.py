@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relive import imaging
-from relive.avatar import tiny
-from relive.avatar.generator import SDXL, Weights, load_pipeline, unload_all
+from relive.backends import tiny_sdxl
+from relive.backends.generators import SDXL, Weights, load_pipeline, unload_all
 from relive.config import resolve_device, resolve_dtype
 from relive.errors import InvalidImage, InvalidInput
 
@@ -72,7 +72,7 @@ def train_lora(
     """
     _check_numbers(rank=rank, steps=steps, lr=lr, batch_size=batch_size)
     weights = _base_weights(base)
-    resolution = resolution or (tiny.SIZE if weights is None else 1024)
+    resolution = resolution or (tiny_sdxl.SIZE if weights is None else 1024)
     if resolution % 8:
         raise InvalidInput(f"resolution={resolution} must be a multiple of 8 (the VAE works on 8-pixel blocks)")
     examples = find_examples(images_dir, caption_ext)
@@ -158,7 +158,7 @@ def _load_base(weights: Weights | None, device: str, dtype):
     """A fresh SDXL text-to-image pipeline to train on (never the generators' cached one: training changes it);
     ``None`` → the tiny random one."""
     if weights is None:
-        return tiny.build_base(device, dtype)
+        return tiny_sdxl.build_base(device, dtype)
     from diffusers import StableDiffusionXLPipeline
 
     return load_pipeline(StableDiffusionXLPipeline, weights, dtype).to(device)

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from relive import genres, imaging
-from relive.avatar import attributes as attrs
+from relive.backends import attributes as attrs
 from relive.avatar import framing
 from relive.avatar.prompt import DEFAULT_STYLE, Prompt, build_prompt
 from relive.backends.faces import CropInfo, FaceChoice
@@ -67,7 +67,7 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
     ``choose``: which person of a group photo (a face index, largest first, or a point (x, y) on the photo: the
     face nearest it); None takes the main person (largest, most central face). Only that person is cut out.
     """
-    from relive.avatar.generator import GENERATORS
+    from relive.backends.generators import GENERATORS
 
     clock = _Clock()
     taste = genres.validate(taste)

@@ -4,7 +4,7 @@
 or genre names strongest first), keeps the top-2 genres, and dresses the person in at most 4 items from those
 genres' wardrobes — at most one per body area, at least one from each genre, drawn by weight with a seeded numpy
 Generator, so one seed always gives one outfit. The person is described only as far as :class:`Attributes` allow
-(see :mod:`relive.avatar.attributes`): "prefer not to say" leaves a plain "person".
+(see :mod:`relive.backends.attributes`): "prefer not to say" leaves a plain "person".
 
 Weights: ``Prompt.positive`` is plain text, most important item first. SDXL's diffusers pipelines read
 ``(item:1.2)`` literally (the brackets and number become tokens of their own), so weights are not written there;
@@ -36,7 +36,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from relive import genres
-from relive.avatar.attributes import Attributes, merge_choices
+from relive.backends.attributes import Attributes, merge_choices
 from relive.backends import FETCH_HINT, models_file
 from relive.errors import InvalidGenres, InvalidInput, ModelUnavailable, UnknownName
 

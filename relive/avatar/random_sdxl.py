@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from relive.avatar.generator import SDXL, SDXLFast, Stage
+from relive.backends.generators import SDXL, SDXLFast, Stage
 
 CONFIG_DIR = Path(__file__).resolve().parent / "sdxl_configs"
 # Config keys that are widths (divided by ``shrink``); every other key (depths, head counts, sizes) is kept.

@@ -109,7 +109,7 @@ def load_fusion_model(path: str | os.PathLike | None = None, device: str | None 
 def check_fusion_model(path: str | os.PathLike | None = None) -> None:
     """Raise :class:`ModelUnavailable`, with the fix, when the fusion checkpoint (as in :func:`load_fusion_model`)
     is missing or damaged, without importing torch: the app checks at start-up and loads on first use."""
-    from relive.carousel.checkpoint import check_checkpoint
+    from relive.backends.fusion.checkpoint import check_checkpoint
 
     try:
         check_checkpoint(Path(path) if path is not None else settings().fusion_model)
@@ -118,7 +118,7 @@ def check_fusion_model(path: str | os.PathLike | None = None) -> None:
 
 
 def _load(directory: Path, device: str):
-    from relive.carousel.model import FusionModel
+    from relive.backends.fusion.model import FusionModel
 
     if not directory.is_dir():
         raise ModelUnavailable(f"no fusion model at {os.fspath(directory)!r}; {MODEL_FIX}")
@@ -169,7 +169,7 @@ def fused_strips(model, comp: np.ndarray, bg: np.ndarray, alpha: np.ndarray, ava
     """
     import torch
 
-    from relive.carousel.model import CompactFusion, network_view
+    from relive.backends.fusion.model import CompactFusion, network_view
 
     height, width = alpha.shape
     top, left = origin
@@ -211,7 +211,7 @@ def _channels_last(chw, dtype) -> np.ndarray:
 def _compact_correction(transform, full_hw, top, left, box_w):
     import torch
 
-    from relive.carousel.model import apply_affine, apply_curves
+    from relive.backends.fusion.model import apply_affine, apply_curves
 
     table = transform.curve_table()[0].float().cpu().numpy()  # 3×256: the curves for every 8-bit level
 
@@ -231,7 +231,7 @@ def _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w):
     its working size and its correction (output − composite) is upsampled and added to the avatar's colours."""
     import torch
 
-    from relive.carousel.model import area_resize, sample_region
+    from relive.backends.fusion.model import area_resize, sample_region
 
     height, width = alpha.shape
     device = next(model.parameters()).device

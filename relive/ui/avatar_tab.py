@@ -8,8 +8,8 @@ import gradio as gr
 import numpy as np
 
 from relive import genres
-from relive.avatar import attributes as attrs
-from relive.avatar.generator import GENERATORS
+from relive.backends import attributes as attrs
+from relive.backends.generators import GENERATORS
 from relive.avatar.pipeline import make_avatar
 from relive.avatar.prompt import DEFAULT_OFFLINE_STYLE, DEFAULT_STYLE, style_choices
 from relive.config import model_slots, settings

@@ -16,7 +16,7 @@ import gradio as gr
 from gradio.i18n import I18nData
 
 from relive.config import settings
-from relive.avatar.attributes import SUMMARY_WORDS
+from relive.backends.attributes import SUMMARY_WORDS
 from relive.pet.render import WORDS
 
 LANGUAGES = {"en": "English", "ca": "Català", "es": "Español"}  # each language named in itself

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from relive.carousel.checkpoint import FusionConfig  # torch-free: the CLI builds its parser from this
+from relive.backends.fusion.checkpoint import FusionConfig  # torch-free: the CLI builds its parser from this
 
 
 @dataclass

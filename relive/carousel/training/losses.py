@@ -85,12 +85,12 @@ class EfficientNetFeatures(nn.Module):
 
     def __init__(self, path: str | os.PathLike | None = None):
         super().__init__()
-        from relive.carousel.efficientnet import load_efficientnet_lite0
+        from relive.backends.fusion.efficientnet import load_efficientnet_lite0
 
         self.net = load_efficientnet_lite0(path).requires_grad_(False)
 
     def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
-        from relive.carousel.efficientnet import normalise
+        from relive.backends.fusion.efficientnet import normalise
 
         return self.net.features(normalise(image))[: self.STAGES]
 

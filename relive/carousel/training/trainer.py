@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from relive.carousel.model import (
+from relive.backends.fusion.model import (
     FusionModel,
     build_model,
     composite,

@@ -97,10 +97,10 @@ def crop_item(item: dict, top: int, left: int, side: int) -> dict:
 
 
 def resize_item(item: dict, size: int) -> dict:
-    """Resize one item with :func:`relive.carousel.model.area_resize` (the resize of the network's input path),
+    """Resize one item with :func:`relive.backends.fusion.model.area_resize` (the resize of the network's input path),
     keeping the contract: binary mask, avatar black outside it, background equal to the target outside it. The
     avatar is resized over the background, not over black, so its edge pixels keep their colour."""
-    from relive.carousel.model import area_resize
+    from relive.backends.fusion.model import area_resize
 
     x, target, mask = item["input"], item["target"], item["mask"]
     if tuple(x.shape[-2:]) == (size, size):

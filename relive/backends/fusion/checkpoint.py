@@ -1,7 +1,7 @@
 """The fusion model's checkpoint format, without torch: a folder with ``config.json`` (a :class:`FusionConfig`)
 and ``model.safetensors``. The app checks the shipped checkpoint at start-up with :func:`check_checkpoint`, so
 that it can say what is missing before torch is ever imported (start-up stays fast); loading is in
-:mod:`relive.carousel.model`.
+:mod:`relive.backends.fusion.model`.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from relive.carousel.checkpoint import CONFIG_NAME, TORCH_WEIGHTS_NAME, WEIGHTS_NAME, FusionConfig, read_config
+from relive.backends.fusion.checkpoint import CONFIG_NAME, TORCH_WEIGHTS_NAME, WEIGHTS_NAME, FusionConfig, read_config
 from relive.errors import ModelUnavailable
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -406,7 +406,7 @@ class EfficientNetEncoder(nn.Module):
 
     def __init__(self, in_channels: int):
         super().__init__()
-        from relive.carousel.efficientnet import STEM, Conv2dSame, EfficientNetLite0
+        from relive.backends.fusion.efficientnet import STEM, Conv2dSame, EfficientNetLite0
 
         self.body = EfficientNetLite0()
         self.body._conv_stem = Conv2dSame(in_channels, STEM, 3, 2, bias=False)
@@ -414,7 +414,7 @@ class EfficientNetEncoder(nn.Module):
         self.channels = [self.body._blocks[i]._bn2.num_features for i in self.body.feature_blocks]
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        from relive.carousel.efficientnet import normalise
+        from relive.backends.fusion.efficientnet import normalise
 
         return self.body.features(torch.cat([normalise(x[:, :6]), x[:, 6:]], dim=1))
 
@@ -516,10 +516,10 @@ def load_resnet50_weights(model: ResNetTransformerFusion, path: str | os.PathLik
 
 
 def load_efficientnet_encoder_weights(model: ResNetTransformerFusion, path: str | os.PathLike | None = None) -> int:
-    """Initialise an EfficientNet-Lite0 encoder from the ImageNet weights (:mod:`relive.carousel.efficientnet`);
+    """Initialise an EfficientNet-Lite0 encoder from the ImageNet weights (:mod:`relive.backends.fusion.efficientnet`);
     returns how many tensors loaded. As for ResNet-50, the RGB stem filters are shared by background and avatar
     (halved) and the mask channel starts at zero."""
-    from relive.carousel.efficientnet import load_efficientnet_lite0
+    from relive.backends.fusion.efficientnet import load_efficientnet_lite0
 
     if not isinstance(model.encoder, EfficientNetEncoder):
         raise ModelUnavailable("EfficientNet-Lite0 weights fit only a model built with encoder='efficientnet-lite0'")

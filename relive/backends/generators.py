@@ -22,7 +22,7 @@ Generators:
   base + LoRA + scheduler surgery) and works at 512 px, a quarter of the pixels per step — what decides speed on a
   CPU. Unlike SDXL 1.0 (openrail++) its licence is Stability AI's own: check its terms before commercial use, or
   point ``RELIVE_SDXL_FAST`` at another SDXL-architecture checkpoint in diffusers format.
-- ``tiny`` — the random tiny SDXL pair of :mod:`relive.avatar.tiny`, through the same two-stage code: tests and CI.
+- ``tiny`` — the random tiny SDXL pair of :mod:`relive.backends.tiny_sdxl`, through the same two-stage code: tests and CI.
 - ``instant`` — :func:`relive.avatar.stylize.stylize`, a cartoon filter that needs no weights (no diffusion).
 
 Weights are never downloaded here: a hub id counts as available only when the Hugging Face cache already holds it
@@ -59,8 +59,12 @@ from typing import Any, ClassVar, TypeVar
 from PIL import Image, ImageOps
 
 from relive import imaging
-from relive.avatar import tiny  # cheap: it imports torch/diffusers only inside its builders
-from relive.backends import Availability, Backend, Registry
+from relive.backends import (
+    Availability,
+    Backend,
+    Registry,
+    tiny_sdxl,  # cheap: it imports torch/diffusers only inside its builders
+)
 from relive.config import Settings, resolve_device, resolve_dtype, settings
 from relive.errors import InvalidInput, ModelUnavailable, ReliveError
 
@@ -312,7 +316,7 @@ class GeneratorRegistry(Registry[Generator]):
         """The first available generator in preference order; on a host without an accelerator the first that is
         not diffusion (``instant``): SDXL there takes minutes per avatar and ~21 GiB of RAM. Asking by name still
         gets any generator."""
-        order = [n for n in self.preference if not self.get(n).for_tests]
+        order = [n for n in self.preference if n in self._classes and not self.get(n).for_tests]
         usable = [n for n in order if self.get(n).available()]
         if not usable:
             return order[0]
@@ -815,11 +819,11 @@ def _diffusers_missing() -> str:
 
 @GENERATORS.register
 class Tiny(DiffusionGenerator):
-    """The random tiny SDXL pair (:mod:`relive.avatar.tiny`) through the same two-stage code as ``sdxl``."""
+    """The random tiny SDXL pair (:mod:`relive.backends.tiny_sdxl`) through the same two-stage code as ``sdxl``."""
 
     name = "tiny"
     label = "tiny (test)"
-    size = tiny.SIZE
+    size = tiny_sdxl.SIZE
     for_tests = True
     # strengths and guidance as sdxl; 3 × 0.7 → 2 base steps, 4 × 0.3 → 1 refiner step
     stages = (Stage("base", strength=0.7, guidance=8.5, steps=3), Stage("refiner", strength=0.3, guidance=5.0, steps=4))
@@ -832,7 +836,7 @@ class Tiny(DiffusionGenerator):
         return ("tiny",)
 
     def _build(self) -> list:
-        return tiny.build_pipelines("cpu", self.dtype)  # _place moves them to the device
+        return tiny_sdxl.build_pipelines("cpu", self.dtype)  # _place moves them to the device
 
     def _generate(self, *args, **kwargs):
         import torch
@@ -845,32 +849,6 @@ class Tiny(DiffusionGenerator):
             return super()._generate(*args, **kwargs)
         finally:
             torch.set_num_threads(threads)
-
-
-@GENERATORS.register
-class Instant(Generator):
-    """The offline cartoon filter of :mod:`relive.avatar.stylize`: no weights, no diffusion, no prompt."""
-
-    name = "instant"
-    label = "instant (offline cartoon, no AI model)"
-    size = 1024
-    is_diffusion = False
-
-    @classmethod
-    def available(cls) -> Availability:
-        import importlib.util
-
-        found = importlib.util.find_spec("relive.avatar.stylize") is not None
-        return Availability(found, "" if found else "relive.avatar.stylize is missing from this install")
-
-    def _generate(self, image, prompt, negative, *, seed, genres, lora_scale, progress, hints):
-        from relive.avatar.stylize import stylize  # imported on use: the registry stays cheap to import
-
-        face = hints["face"] if hints["face"] is not None else "crop"  # "crop": where face_square_crop puts it
-        result = stylize(image, genres, seed=seed, size=self.size, mask=hints["mask"], face=face, look=hints["style"])
-        if progress:
-            progress(1, 1, "stylize")
-        return imaging.load_image(result, "RGB")
 
 
 def generate(name: str | None, image: imaging.ImageSource, prompt: str = "", negative: str = "",

@@ -17,7 +17,7 @@ or with a score or an age in years: :func:`merge_choices` puts the user's choice
 say" removes a field from the prompt. Race or ethnicity is never inferred from a photo (DeepFace's race model is not run); the only appearance
 field, ``skin_tone``, is filled solely by the user's explicit choice.
 
-    from relive.avatar import attributes
+    from relive.backends import attributes
     detected = attributes.suggest(photo)                       # the visitor asked: best backend here
     final = attributes.merge_choices(detected, gender="prefer not to say")
 """
