@@ -18,6 +18,7 @@ from common import Figure, median_of  # noqa: E402
 
 from PIL import Image, ImageDraw  # noqa: E402
 
+from relive.backends import fusion  # noqa: E402
 from relive.carousel import fuse as fusing  # noqa: E402
 from relive.config import settings  # noqa: E402
 
@@ -38,9 +39,9 @@ def run() -> list[Figure]:
     import torch
 
     shipped = (settings().fusion_model / "config.json").is_file()
-    fusing.clear_model_cache()
+    fusion.clear_model_cache()
     start = time.perf_counter()
-    model = fusing.load_fusion_model() if shipped else None
+    model = fusion.load_fusion_model() if shipped else None
     load_s = time.perf_counter() - start
     note = "shipped checkpoint" if shipped else "checkpoint absent: fresh compact model (same cost)"
     if model is None:

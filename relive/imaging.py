@@ -128,6 +128,14 @@ def to_array(img: Image.Image) -> np.ndarray:
     return np.asarray(img, dtype=np.uint8)
 
 
+def to_float(image: np.ndarray) -> np.ndarray:
+    """An image array as float32 in [0, 1]: uint8 divided by 255; float (already in [0, 1]) as it is."""
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    return image.astype(np.float32, copy=False)
+
+
 def to_image(arr: np.ndarray) -> Image.Image:
     """numpy (H, W), (H, W, 3) or (H, W, 4) → PIL; floats are taken as [0, 1]."""
     arr = np.asarray(arr)

@@ -183,7 +183,7 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model(checkpoint):
-    from relive.carousel.fuse import load_fusion_model
+    from relive.backends.fusion import load_fusion_model
 
     return load_fusion_model(checkpoint, "cpu")
 

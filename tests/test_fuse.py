@@ -14,8 +14,9 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from relive.carousel import fuse as fusing
-from relive.carousel.fuse import fuse, harmonise, load_fusion_model, parse_position
+from relive.backends import fusion
+from relive.backends.fusion import load_fusion_model
+from relive.carousel.fuse import fuse, harmonise, parse_position
 from relive.backends.fusion.model import FusionConfig, build_model
 from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
 
@@ -180,7 +181,7 @@ def test_model_loading_errors_and_cache(tmp_path, model):
     model.save_pretrained(tmp_path / "good")
     first = load_fusion_model(tmp_path / "good", device="cpu")
     assert load_fusion_model(tmp_path / "good", device="cpu") is first
-    fusing.clear_model_cache()
+    fusion.clear_model_cache()
     assert load_fusion_model(tmp_path / "good", device="cpu") is not first
 
 

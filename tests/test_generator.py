@@ -276,7 +276,7 @@ def test_importing_the_registry_loads_no_model_library():
 def test_a_space_may_download_missing_weights_with_huggingface_hub(monkeypatch, tmp_path):
     import huggingface_hub
 
-    from relive.backends.generators import DOWNLOAD_PATTERNS, Weights
+    from relive.backends.weights import DOWNLOAD_PATTERNS, Weights
 
     calls = []
     fetched = tmp_path / "snapshot"
@@ -370,7 +370,7 @@ def test_loading_another_pipeline_family_unloads_the_one_before(photo, monkeypat
     second = GENERATORS.new_session("tiny", lora="")
     second.generate(photo, PROMPT, seed=1)
     gc.collect()
-    assert gen_module.PIPELINES.families() == [second._key()]
+    assert gen_module.MODELS.keys(gen_module.PIPELINES) == [second._key()]
     assert first_unet() is None  # really gone, not just forgotten
 
 
@@ -404,7 +404,7 @@ def test_a_pipeline_that_does_not_fit_is_refused_before_loading(photo, monkeypat
     assert isinstance(err.value, ReliveError)
     for words in ("about 21.0 GiB of RAM", "6.0 GiB is available", "instant generator"):
         assert words in str(err.value)
-    assert builds == [] and generator._key() not in gen_module.PIPELINES.families()
+    assert builds == [] and generator._key() not in gen_module.MODELS.keys(gen_module.PIPELINES)
 
 
 def test_on_a_cpu_only_host_instant_is_the_default_unless_sdxl_is_asked_for(monkeypatch):

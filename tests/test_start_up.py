@@ -27,7 +27,7 @@ def test_building_the_app_imports_no_heavy_library():
 def test_a_damaged_checkpoint_is_found_without_loading_it(tmp_path):
     import pytest
 
-    from relive.carousel.fuse import check_fusion_model
+    from relive.backends.fusion import check_fusion_model
     from relive.errors import ModelUnavailable
 
     check_fusion_model()  # the shipped one is fine

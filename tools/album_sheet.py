@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from relive.carousel.album import make_album
 from relive.carousel.backgrounds import list_backgrounds
-from relive.carousel.fuse import load_fusion_model
+from relive.backends.fusion import load_fusion_model
 from relive.carousel.training import scenes
 
 REPO = Path(__file__).resolve().parent.parent

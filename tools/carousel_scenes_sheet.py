@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from relive.carousel.backgrounds import list_backgrounds
-from relive.carousel.fuse import fuse, load_fusion_model
+from relive.backends.fusion import load_fusion_model
+from relive.carousel.fuse import fuse
 from relive.carousel.training.metrics import light_problems, light_response
 
 CELL_HEIGHT = 300

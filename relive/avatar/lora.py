@@ -24,7 +24,8 @@ from pathlib import Path
 
 from relive import imaging
 from relive.backends import tiny_sdxl
-from relive.backends.generators import SDXL, Weights, load_pipeline, unload_all
+from relive.backends.generators import SDXL, unload_all
+from relive.backends.weights import Weights, load_pipeline
 from relive.config import resolve_device, resolve_dtype
 from relive.errors import InvalidImage, InvalidInput
 

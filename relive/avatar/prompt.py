@@ -37,7 +37,7 @@ import numpy as np
 
 from relive import genres
 from relive.backends.attributes import Attributes, merge_choices
-from relive.backends import FETCH_HINT, models_file
+from relive.backends.weights import FETCH_HINT, models_file
 from relive.errors import InvalidGenres, InvalidInput, ModelUnavailable, UnknownName
 
 log = logging.getLogger(__name__)

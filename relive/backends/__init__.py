@@ -21,9 +21,10 @@ import abc
 import atexit
 import importlib.util
 import threading
-from pathlib import Path
 from typing import ClassVar, Generic, NamedTuple, TypeVar
 
+from relive.backends.cache import MODELS
+from relive.backends.weights import FETCH_HINT, models_file
 from relive.config import settings
 from relive.errors import ModelUnavailable, UnknownName
 
@@ -76,8 +77,6 @@ class Registry(Generic[B]):
         self.kind = kind  # used in messages: "unknown segmentation backend 'x'; choose one of: …"
         self.preference = preference
         self._classes: dict[str, type[B]] = {}
-        self._sessions: dict[tuple, B] = {}
-        self._lock = threading.Lock()
         self.closing_registered = False
 
     def register(self, cls: type[B]) -> type[B]:
@@ -114,24 +113,22 @@ class Registry(Generic[B]):
         return cls(**kwargs)
 
     def session(self, name: str | None = None, **kwargs) -> B:
-        """Like :meth:`new_session`, but loaded once and reused. Keyed on the settings too, so changing
-        ``RELIVE_MODELS`` (and clearing ``settings``' cache) gives a new session."""
+        """Like :meth:`new_session`, but loaded once and reused (in :data:`relive.backends.cache.MODELS`, under
+        this registry's ``kind``). Keyed on the settings too, so changing ``RELIVE_MODELS`` (and clearing
+        ``settings``' cache) gives a new session."""
         name = name or self.default_name()
         key = (name, tuple(sorted(kwargs.items())), settings())
-        with self._lock:  # two threads (Gradio workers) must not load the same model twice
-            if key not in self._sessions:
-                self._sessions[key] = self.new_session(name, **kwargs)
-                _close_at_exit(self)
-            return self._sessions[key]
+
+        def load() -> B:
+            session = self.new_session(name, **kwargs)
+            _close_at_exit(self)
+            return session
+
+        return MODELS.get(self.kind, key, load)
 
     def clear(self) -> None:
-        """Forget the cached sessions (tests, or after the models folder changed)."""
-        with self._lock:
-            sessions, self._sessions = list(self._sessions.values()), {}
-        for session in sessions:
-            close = getattr(session, "close", None)
-            if close:
-                close()
+        """Close and forget the cached sessions (tests, or after the models folder changed)."""
+        MODELS.clear(self.kind)
 
 
 def _close_at_exit(registry: Registry) -> None:
@@ -153,14 +150,6 @@ def _close_at_exit(registry: Registry) -> None:
 
 
 # --- helpers shared by the MediaPipe backends (segmentation and faces use the same install step) -------------
-
-FETCH_HINT = "run `make models` (or `python tools/fetch_models.py`)"
-
-
-def models_file(filename: str) -> Path:
-    """Where a model file lives: the models folder (``RELIVE_MODELS``, default ``models/``)."""
-    return settings().models_dir / filename
-
 
 def mediapipe_missing(model_filename: str) -> str:
     """'' when mediapipe is importable and the model file is present, else the reason and the fix."""

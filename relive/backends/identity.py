@@ -19,7 +19,8 @@ import threading
 import numpy as np
 
 from relive import imaging
-from relive.backends import FETCH_HINT, Availability, Backend, Registry, models_file, module_missing
+from relive.backends import Availability, Backend, Registry, module_missing
+from relive.backends.weights import FETCH_HINT, models_file
 from relive.backends.faces import Face
 from relive.errors import InvalidImage
 

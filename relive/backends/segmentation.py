@@ -30,9 +30,9 @@ from relive.backends import (
     MediaPipeModel,
     Registry,
     mediapipe_image,
-    models_file,
     module_missing,
 )
+from relive.backends.weights import models_file
 from relive.errors import InvalidImage, InvalidInput
 
 

@@ -33,30 +33,24 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from relive import imaging
-from relive.config import settings
-from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
+from relive.backends.fusion import load_fusion_model
+from relive.errors import InvalidImage, InvalidInput
 
 MAX_SIDE = 4096
 DEFAULT_SCALE = 0.6  # avatar height / background height
 DEFAULT_FEET = 0.95  # feet at this fraction of the background's height
 BUST_BOTTOM = 0.5  # share of the lowest row that is opaque in a bust cut-out (see is_bust)
 STRIP_ROWS = 256  # full-resolution rows corrected at a time: bounds the memory at 4096 px
-FULL_FORWARD_MAX_SIDE = 1024  # image models (not the compact one) run at full resolution up to this size
 SHADOW_DARKNESS = 0.45
 SCENE_SOFTNESS = 0.5  # px: the gallery's scenes are drawn at 2× and averaged down (scenes.SUPERSAMPLE): edges this soft
 GRAIN_MARGIN = 64  # px around the person where the scene's grain is measured
-MODEL_FIX = ("restore the shipped model with `git checkout -- checkpoints/carousel-compact`, or train one with "
-             "`relive train --data DIR --out RUN` and pass RUN/best (or set RELIVE_FUSION_MODEL to it)")
-
 
 @dataclass(frozen=True)
 class Placement:
@@ -82,59 +76,6 @@ class FusedImage:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The model, loaded once
-
-
-_MODELS: dict[tuple[str, str], object] = {}
-_MODELS_LOCK = threading.Lock()
-
-
-def load_fusion_model(path: str | os.PathLike | None = None, device: str | None = None):
-    """The fusion model in checkpoint folder ``path`` (default: ``settings().fusion_model``, the shipped one unless
-    RELIVE_FUSION_MODEL says otherwise), cached per folder and device.
-
-    A missing or damaged checkpoint raises :class:`ModelUnavailable` saying how to get a good one.
-    """
-    from relive.config import resolve_device
-
-    directory = Path(path) if path is not None else settings().fusion_model
-    device = resolve_device(device)
-    key = (os.fspath(directory.resolve()), device)
-    with _MODELS_LOCK:
-        if key not in _MODELS:
-            _MODELS[key] = _load(directory, device)
-        return _MODELS[key]
-
-
-def check_fusion_model(path: str | os.PathLike | None = None) -> None:
-    """Raise :class:`ModelUnavailable`, with the fix, when the fusion checkpoint (as in :func:`load_fusion_model`)
-    is missing or damaged, without importing torch: the app checks at start-up and loads on first use."""
-    from relive.backends.fusion.checkpoint import check_checkpoint
-
-    try:
-        check_checkpoint(Path(path) if path is not None else settings().fusion_model)
-    except ModelUnavailable as err:
-        raise ModelUnavailable(f"{err}; {MODEL_FIX}") from None
-
-
-def _load(directory: Path, device: str):
-    from relive.backends.fusion.model import FusionModel
-
-    if not directory.is_dir():
-        raise ModelUnavailable(f"no fusion model at {os.fspath(directory)!r}; {MODEL_FIX}")
-    try:
-        model = FusionModel.from_pretrained(directory)
-    except ModelUnavailable as err:
-        raise ModelUnavailable(f"{err}; {MODEL_FIX}") from None
-    return model.to(device).eval()
-
-
-def clear_model_cache() -> None:
-    with _MODELS_LOCK:
-        _MODELS.clear()
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Harmonising: the model's correction, applied at full resolution
 
 
@@ -144,7 +85,7 @@ def harmonise(model, bg: np.ndarray, avatar: np.ndarray, mask: np.ndarray) -> np
     The mask may be {0, 1} (or soft [0, 1]) float, or uint8 0/255. Outside the mask the result is ``bg``.
     This is the callable the evaluation uses: ``lambda bg, av, m: harmonise(model, bg, av, m)``.
     """
-    bg, avatar, alpha = _as_float(bg), _as_float(avatar), _as_alpha(mask)
+    bg, avatar, alpha = imaging.to_float(bg), imaging.to_float(avatar), _as_alpha(mask)
     if not (bg.shape == avatar.shape and bg.shape[:2] == alpha.shape and bg.ndim == 3 and bg.shape[2] == 3):
         raise InvalidInput(f"background {bg.shape}, avatar {avatar.shape} and mask {alpha.shape} must be H×W×3, "
                            "H×W×3 and H×W of the same size")
@@ -169,34 +110,20 @@ def fused_strips(model, comp: np.ndarray, bg: np.ndarray, alpha: np.ndarray, ava
     """
     import torch
 
-    from relive.backends.fusion.model import CompactFusion, network_view
+    from relive.backends.fusion.model import channels_first
 
-    height, width = alpha.shape
     top, left = origin
     box_h, box_w = avatar_box.shape[:2]
     with torch.inference_mode():
-        if isinstance(model, CompactFusion):
-            seen = network_view(comp, alpha, bg, model.config.work_size).to(next(model.parameters()).device)
-            transform = model.predict_transform(seen)
-            correct = _compact_correction(transform, (height, width), top, left, box_w)
-        else:
-            correct = _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w)
+        correct = model.correction(comp, bg, alpha, origin, (box_h, box_w))
         for r0 in range(0, box_h, STRIP_ROWS):
             r1 = min(box_h, r0 + STRIP_ROWS)
             rows, cols = slice(top + r0, top + r1), slice(left, left + box_w)
             corrected = correct(r0, r1, avatar_box[r0:r1])  # 3×h×w float tensor
-            background = _channels_first(bg[rows, cols])
+            background = channels_first(bg[rows, cols])
             a = torch.from_numpy(np.ascontiguousarray(alpha[rows, cols]))[None]
             fused = corrected.sub_(background).mul_(a).add_(background)  # bg·(1−a) + corrected·a
             yield r0, r1, _channels_last(fused, bg.dtype)
-
-
-def _channels_first(image: np.ndarray):
-    """H×W×3 uint8/float array → 3×H×W float32 [0, 1] tensor."""
-    import torch
-
-    chw = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
-    return chw.float().div_(255.0) if image.dtype == np.uint8 else chw.float()
 
 
 def _channels_last(chw, dtype) -> np.ndarray:
@@ -206,60 +133,6 @@ def _channels_last(chw, dtype) -> np.ndarray:
     if dtype == np.uint8:
         chw = chw.mul_(255.0).add_(0.5).clamp_(0.0, 255.0).to(torch.uint8)
     return np.ascontiguousarray(chw.permute(1, 2, 0).cpu().numpy())
-
-
-def _compact_correction(transform, full_hw, top, left, box_w):
-    import torch
-
-    from relive.backends.fusion.model import apply_affine, apply_curves
-
-    table = transform.curve_table()[0].float().cpu().numpy()  # 3×256: the curves for every 8-bit level
-
-    def correct(r0: int, r1: int, colours: np.ndarray):
-        affine = transform.affine_for_region(full_hw, (top + r0, top + r1), (left, left + box_w)).float().cpu()
-        if colours.dtype == np.uint8:
-            curved = torch.from_numpy(np.stack([table[c][colours[..., c]] for c in range(3)]))
-        else:
-            curved = apply_curves(_channels_first(colours)[None], transform.curves.float().cpu())[0]
-        return apply_affine(curved[None], affine)[0].clamp_(0.0, 1.0)
-
-    return correct
-
-
-def _image_model_correction(model, comp, bg, alpha, top, left, box_h, box_w):
-    """An image-predicting model (resnet50-transformer): full resolution for small pictures; otherwise it runs at
-    its working size and its correction (output − composite) is upsampled and added to the avatar's colours."""
-    import torch
-
-    from relive.backends.fusion.model import area_resize, sample_region
-
-    height, width = alpha.shape
-    device = next(model.parameters()).device
-    if max(height, width) <= FULL_FORWARD_MAX_SIDE:
-        size = (height, width)
-    else:
-        ratio = model.config.work_size / max(height, width)
-        size = (max(32, round(height * ratio)), max(32, round(width * ratio)))
-    bg_low, comp_low, alpha_low = (_as_float(area_resize(a, size)) for a in (bg, comp, alpha))
-    x = torch.from_numpy(np.concatenate([bg_low, comp_low, alpha_low[..., None]], axis=2)).permute(2, 0, 1)[None]
-    x = x.to(device)
-    correction = (model(x).float() - x[:, 3:6]).clamp(-1, 1)  # inside the mask the composite is the avatar
-
-    def correct(r0: int, r1: int, colours: np.ndarray):
-        if size == (height, width):
-            delta = correction[0, :, top + r0:top + r1, left:left + box_w]
-        else:
-            delta = sample_region(correction, (height, width), (top + r0, top + r1), (left, left + box_w))[0]
-        return (_channels_first(colours) + delta.cpu()).clamp_(0.0, 1.0)
-
-    return correct
-
-
-def _as_float(image: np.ndarray) -> np.ndarray:
-    image = np.asarray(image)
-    if image.dtype == np.uint8:
-        return image.astype(np.float32) / 255.0
-    return image.astype(np.float32, copy=False)
 
 
 def _as_alpha(mask: np.ndarray) -> np.ndarray:

@@ -95,7 +95,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 def _evaluate(args: argparse.Namespace) -> None:
     from relive.carousel.training.baselines import BASELINES
     from relive.carousel.training.evaluate import evaluate, evaluate_pairs, heldout_people_pairs, markdown_table, write_report
-    from relive.carousel.fuse import harmonise, load_fusion_model
+    from relive.backends.fusion import load_fusion_model
+    from relive.carousel.fuse import harmonise
     from relive.carousel.training.perturb import SCENE_LIGHTS
 
     if args.data is None and not args.heldout:

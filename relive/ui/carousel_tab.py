@@ -8,7 +8,8 @@ from PIL import Image
 from relive import imaging
 from relive.carousel import album
 from relive.carousel.backgrounds import Background, list_backgrounds
-from relive.carousel.fuse import DEFAULT_SCALE, check_fusion_model, is_bust, load_fusion_model
+from relive.backends.fusion import check_fusion_model, load_fusion_model
+from relive.carousel.fuse import DEFAULT_SCALE, is_bust
 from relive.config import model_slots
 from relive.errors import ModelUnavailable
 from relive.ui import downloads, i18n, souvenirs

@@ -20,7 +20,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from relive import retention
-from relive.carousel.fuse import load_fusion_model
+from relive.backends.fusion import load_fusion_model
 from relive.config import settings
 from relive.errors import ModelUnavailable
 from relive.ui import souvenirs

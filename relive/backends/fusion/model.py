@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -35,8 +36,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from relive import imaging
+from relive.backends import Backend, Registry
 from relive.backends.fusion.checkpoint import CONFIG_NAME, TORCH_WEIGHTS_NAME, WEIGHTS_NAME, FusionConfig, read_config
 from relive.errors import ModelUnavailable
+
+FULL_FORWARD_MAX_SIDE = 1024  # image models (not the compact one) run at full resolution up to this size
+
+# ``correction(r0, r1, colours)``: the corrected colours of the avatar box's rows r0..r1 (box-relative), given
+# their original colours (h×w×3 uint8 or float) → 3×h×w float tensor in [0, 1].
+Correction = Callable[[int, int, np.ndarray], torch.Tensor]
+
+FUSION: Registry[FusionModel] = Registry("fusion architecture")
 
 # ---------------------------------------------------------------------------------------------------------------
 # Shared pieces
@@ -57,10 +68,18 @@ def fusion_input(bg: torch.Tensor, avatar: torch.Tensor, mask: torch.Tensor) -> 
     return torch.cat([bg, avatar, mask], dim=-3)
 
 
-class FusionModel(nn.Module):
-    """Base class: config, parameter count, and the checkpoint folder format."""
+class FusionModel(Backend, nn.Module):
+    """Base class of the fusion architectures (registered in :data:`FUSION` under their ``arch`` name): config,
+    parameter count, the checkpoint folder format, and :meth:`correction`, the one call ``fuse`` makes."""
 
     config: FusionConfig
+
+    def correction(self, comp: np.ndarray, bg: np.ndarray, alpha: np.ndarray, origin: tuple[int, int],
+                   box_size: tuple[int, int]) -> Correction:
+        """How this model corrects the avatar's box (``box_size`` = (h, w), top-left ``origin``) of a full-size
+        composite ``comp`` over ``bg`` (uint8 or float, the same for both) with ``alpha`` (float [0, 1]): run the
+        network once here, then correct the box strip by strip at full resolution. Call under inference mode."""
+        raise NotImplementedError
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
@@ -134,9 +153,7 @@ def build_model(config: FusionConfig | None = None, **overrides) -> FusionModel:
         config = FusionConfig(**overrides)
     elif overrides:
         config = FusionConfig(**{**asdict(config), **overrides})
-    if config.arch == "compact":
-        return CompactFusion(config)
-    return ResNetTransformerFusion(config)
+    return FUSION.new_session(config.arch, config=config)
 
 
 def conv_bn_relu(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -263,11 +280,16 @@ def network_view(comp: np.ndarray, alpha: np.ndarray, bg: np.ndarray, work_size:
     size = working_size(*alpha.shape[:2], work_size)
 
     def small(image: np.ndarray) -> np.ndarray:
-        image = area_resize(image, size)
-        return image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image.astype(np.float32, copy=False)
+        return imaging.to_float(area_resize(image, size))
 
     seen = np.concatenate([small(comp), small(alpha)[..., None], small(bg)], axis=2)
     return torch.from_numpy(np.ascontiguousarray(seen.transpose(2, 0, 1)))[None]
+
+
+def channels_first(image: np.ndarray) -> torch.Tensor:
+    """H×W×3 uint8/float array → 3×H×W float32 [0, 1] tensor."""
+    chw = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+    return chw.float().div_(255.0) if image.dtype == np.uint8 else chw.float()
 
 
 def region_statistics(image: torch.Tensor, weight: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
@@ -278,8 +300,11 @@ def region_statistics(image: torch.Tensor, weight: torch.Tensor, eps: float = 1e
     return torch.cat([mean, (var + eps).sqrt()], dim=1)
 
 
+@FUSION.register
 class CompactFusion(FusionModel):
     """A small U-Net that predicts a :class:`ColourTransform`; see the module docstring."""
+
+    name = "compact"
 
     N_STATS = 18  # mean + std of RGB over: the person, the whole scene, a ring of scene around the person
 
@@ -334,6 +359,25 @@ class CompactFusion(FusionModel):
             features = block(torch.cat([features, skip], dim=1))
         curves = self.curve_head(context).view(-1, 3, self.config.curve_knots + 1)
         return ColourTransform(curves=curves, affine=self.affine_head(features))
+
+    def correction(self, comp, bg, alpha, origin, box_size) -> Correction:
+        """The colour transform predicted once from the :func:`network_view` of the picture, its curves applied
+        through a 256-level table (uint8) and its affine map sampled for each strip."""
+        top, left = origin
+        box_w = box_size[1]
+        seen = network_view(comp, alpha, bg, self.config.work_size).to(next(self.parameters()).device)
+        transform = self.predict_transform(seen)
+        table = transform.curve_table()[0].float().cpu().numpy()  # 3×256: the curves for every 8-bit level
+
+        def correct(r0: int, r1: int, colours: np.ndarray) -> torch.Tensor:
+            affine = transform.affine_for_region(alpha.shape, (top + r0, top + r1), (left, left + box_w)).float().cpu()
+            if colours.dtype == np.uint8:
+                curved = torch.from_numpy(np.stack([table[c][colours[..., c]] for c in range(3)]))
+            else:
+                curved = apply_curves(channels_first(colours)[None], transform.curves.float().cpu())[0]
+            return apply_affine(curved[None], affine)[0].clamp_(0.0, 1.0)
+
+        return correct
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         bg, avatar, mask = split_input(x)
@@ -443,8 +487,11 @@ class TransformerBottleneck(nn.Module):
         return tokens.transpose(1, 2).reshape(batch, d, h, w)
 
 
+@FUSION.register
 class ResNetTransformerFusion(FusionModel):
     """Encoder → Transformer → decoder with skips from every encoder stage and the input itself."""
+
+    name = "resnet50-transformer"
 
     STRIDE = 32
 
@@ -466,6 +513,32 @@ class ResNetTransformerFusion(FusionModel):
             self.decoder.append(nn.Sequential(conv_bn_relu(cin + skip, width), conv_bn_relu(width, width)))
             cin = width
         self.head = zero_init(nn.Conv2d(cin, 3, 3, 1, 1))
+
+    def correction(self, comp, bg, alpha, origin, box_size) -> Correction:
+        """An image-predicting model: full resolution for small pictures; otherwise it runs at its working size
+        and its correction (output − composite) is upsampled and added to the avatar's colours."""
+        top, left = origin
+        box_w = box_size[1]
+        height, width = alpha.shape
+        device = next(self.parameters()).device
+        if max(height, width) <= FULL_FORWARD_MAX_SIDE:
+            size = (height, width)
+        else:
+            ratio = self.config.work_size / max(height, width)
+            size = (max(32, round(height * ratio)), max(32, round(width * ratio)))
+        bg_low, comp_low, alpha_low = (imaging.to_float(area_resize(a, size)) for a in (bg, comp, alpha))
+        x = torch.from_numpy(np.concatenate([bg_low, comp_low, alpha_low[..., None]], axis=2)).permute(2, 0, 1)[None]
+        x = x.to(device)
+        delta_low = (self(x).float() - x[:, 3:6]).clamp(-1, 1)  # inside the mask the composite is the avatar
+
+        def correct(r0: int, r1: int, colours: np.ndarray) -> torch.Tensor:
+            if size == (height, width):
+                delta = delta_low[0, :, top + r0:top + r1, left:left + box_w]
+            else:
+                delta = sample_region(delta_low, (height, width), (top + r0, top + r1), (left, left + box_w))[0]
+            return (channels_first(colours) + delta.cpu()).clamp_(0.0, 1.0)
+
+        return correct
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         bg, avatar, mask = split_input(x)
