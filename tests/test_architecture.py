@@ -14,7 +14,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "relive"
 
-# Lower number = lower layer; a module may import from its own layer or below, never above.
+# Lower number = lower layer; a module may import from its own layer or below, never above. ``backends`` holds every
+# model family (its sub-package ``backends.fusion`` included), so pet, avatar and carousel load models from below.
 LAYERS = {"ui": 3, "commands": 3, "__main__": 3, "pet": 2, "avatar": 2, "carousel": 2, "backends": 1}
 BOTTOM = 1  # config, errors, genres, imaging, retention, csvfiles, testing: the top-level modules
 
@@ -93,3 +94,25 @@ def test_importing_the_ui_loads_no_training_module():
             "print(sorted(m for m in sys.modules if m.startswith('relive.carousel.training')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def _decorator_names(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        for decorator in getattr(node, "decorator_list", []):
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            names.add(target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", ""))
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "backends").rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_model_families_keep_no_cache_of_their_own(path):
+    """Every loaded model sits in relive.backends.cache.MODELS (one policy), never in a functools cache."""
+    assert not _decorator_names(ast.parse(path.read_text())) & {"lru_cache", "cache"}, path
+
+
+def test_fuse_calls_every_fusion_model_the_same_way():
+    tree = ast.parse((PACKAGE / "carousel" / "fuse.py").read_text())
+    switches = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "isinstance" and "Fusion" in ast.unparse(node.args[1])]
+    assert not switches, f"fuse switches on the model class: {switches}"

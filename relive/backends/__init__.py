@@ -13,6 +13,12 @@ heavy: each backend imports its library inside ``__init__``, so ``import relive.
 
     session = registry.new_session("mediapipe")   # UnknownName / ModelUnavailable with a fix in the message
     session = registry.session()                  # cached; None → the first available in preference order
+
+The families, a module each: :mod:`~relive.backends.segmentation`, :mod:`~relive.backends.faces`,
+:mod:`~relive.backends.identity`, :mod:`~relive.backends.attributes`, :mod:`~relive.backends.generators` (with
+:mod:`~relive.backends.tiny_sdxl`), :mod:`~relive.backends.fusion` (a package: checkpoint, model, efficientnet).
+Every loaded model sits in the one cache, :data:`relive.backends.cache.MODELS`; where weights come from is
+resolved in :mod:`relive.backends.weights`.
 """
 
 from __future__ import annotations

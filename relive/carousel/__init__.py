@@ -2,12 +2,11 @@
 
 What the app runs (this package):
 
-- ``model``       the fusion networks (``compact``, shipped; ``resnet50-transformer``, the brief's design) with
-                  ``from_pretrained``/``save_pretrained``;
 - ``fuse``        placement of a cut-out in a scene and the network's harmonisation at full resolution;
 - ``backgrounds`` the gallery of festival backgrounds (``assets/backgrounds``);
 - ``album``       a memory album: one cut-out fused into several backgrounds.
 
-What only training needs lives in :mod:`relive.carousel.training`; the app never imports it.
+The fusion networks themselves live in :mod:`relive.backends.fusion`. What only training needs lives in
+:mod:`relive.carousel.training`; the app never imports it.
 Nothing heavy is imported by ``import relive.carousel``.
 """
