@@ -1,12 +1,16 @@
 """The 18 genres in canonical order, and the one place that parses and validates preference vectors.
 
 A preference vector is a float64 array of shape (18,) — or (n, 18) for many users — with every value in [0, 1].
+One person's taste is made once, at the edge (the Pet tab's sliders, ``--genres``, a preset), as a :class:`Taste`:
+validated when it is made and passed down as it is, so the pet and avatar paths never check it again
+(:func:`validate` hands a Taste's values back without a second check).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,11 +39,65 @@ def canonical_genre(name: str) -> str:
         raise InvalidGenres(f"unknown genre {name!r}; valid genres: {', '.join(GENRES)}") from None
 
 
-def validate(values: np.ndarray | Iterable[float], *, row_labels: Iterable[object] | None = None) -> np.ndarray:
+@dataclass(frozen=True, eq=False)
+class Taste:
+    """One person's music taste: 18 values in [0, 1] in canonical genre order, validated once, when it is made.
+
+    Make it at the edge with :meth:`of` (any 18 numbers), :meth:`parse` (``"Rock=1,Punk=0.8"``) or
+    :meth:`from_mapping`; every function that takes a taste accepts one and does not check it again. All zero is a
+    taste too (no slider moved yet): the pet waits bare and the avatar wears a plain festival outfit.
+    """
+
+    values: np.ndarray  # float64 (18,), read-only
+
+    @classmethod
+    def of(cls, values: Taste | np.ndarray | Iterable[float]) -> Taste:
+        """``values`` (18 numbers) as a Taste; a Taste as it is. Bad values → :class:`InvalidGenres`."""
+        if isinstance(values, Taste):
+            return values
+        vector = validate(values)
+        if vector.ndim != 1:
+            raise InvalidGenres(f"one person's taste is a single vector of {N_GENRES} values, got shape {vector.shape}")
+        vector = vector.copy()
+        vector.setflags(write=False)  # a value type: nobody downstream may change what was checked
+        return cls(vector)
+
+    @classmethod
+    def parse(cls, text: str) -> Taste:
+        """The taste written as ``"Rock=1, Punk=0.8"`` (see :func:`parse`)."""
+        return cls.of(parse(text))
+
+    @classmethod
+    def from_mapping(cls, prefs: Mapping[str, float]) -> Taste:
+        """The taste given as ``{genre: value}`` (see :func:`from_mapping`)."""
+        return cls.of(from_mapping(prefs))
+
+    def top(self, k: int = 3) -> list[str]:
+        """The ``k`` strongest genres above 0, strongest first (see :func:`top_genres`)."""
+        return top_genres(self, k)
+
+    def to_mapping(self) -> dict[str, float]:
+        """``{genre: value}`` in canonical order, for JSON and display."""
+        return to_mapping(self)
+
+    def __bool__(self) -> bool:
+        """False for the all-zero taste (no slider moved yet)."""
+        return bool(self.values.any())
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """The values, so numpy functions take a Taste where they take a vector."""
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+def validate(values: Taste | np.ndarray | Iterable[float], *,
+             row_labels: Iterable[object] | None = None) -> np.ndarray:
     """Return ``values`` as float64 of shape (18,) or (n, 18), or raise naming every bad entry.
 
-    NaN, infinity, negatives and values above 1 are refused; ``row_labels`` names rows in the message.
+    NaN, infinity, negatives and values above 1 are refused; ``row_labels`` names rows in the message. A
+    :class:`Taste` was checked when it was made: its values come back as they are.
     """
+    if isinstance(values, Taste):
+        return values.values
     try:
         arr = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):

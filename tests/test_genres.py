@@ -309,3 +309,47 @@ def test_classify_columns():
 def test_classify_columns_non_string_names():
     mapping, unknown, repeated = genres.classify_columns([0, "Jazz"])
     assert mapping == {"Jazz": "Jazz"} and unknown == ["0"] and repeated == []
+
+
+# --- Taste: one person's taste, validated once at the edge -------------------------------------------------------
+
+
+@pytest.mark.parametrize("values, words", [
+    ([0.5] * 17, "18 values"),
+    ([float("nan")] + [0.0] * 17, "Comedy=nan"),
+    ([-0.1] + [0.0] * 17, "Comedy=-0.1"),
+    ([[0.0] * 18] * 2, "single vector"),
+])
+def test_a_taste_refuses_bad_values_when_it_is_made(values, words):
+    with pytest.raises(genres.InvalidGenres, match=words):
+        genres.Taste.of(values)
+
+
+def test_a_taste_is_read_only_and_validate_hands_its_values_back_unchecked(monkeypatch):
+    taste = genres.Taste.parse("Rock=1, Punk=0.8")
+    assert taste.top() == ["Rock", "Punk"] and bool(taste) and not genres.Taste.of(np.zeros(18))
+    with pytest.raises(ValueError, match="read-only"):
+        taste.values[0] = 1.0
+    monkeypatch.setattr(genres, "_describe_bad", lambda *a, **k: pytest.fail("a Taste was checked again"))
+    assert genres.validate(taste) is taste.values and genres.Taste.of(taste) is taste
+
+
+def test_the_pet_and_the_prompt_take_a_taste_without_checking_it_again(monkeypatch):
+    from relive.avatar.prompt import top_two
+    from relive.pet.souvenir import make_pet
+
+    taste = genres.Taste.parse("Jazz=1, Soul=0.6")
+    checked = []
+    real = genres.validate
+
+    def counting(values, **kw):
+        if not isinstance(values, genres.Taste):  # a Taste's values come back unchecked
+            checked.append(np.asarray(values).tolist())
+        return real(values, **kw)
+
+    monkeypatch.setattr(genres, "validate", counting)
+    pet = make_pet(taste)
+    assert top_two(taste) == [("Jazz", 1.0), ("Soul", 0.6)]
+    assert pet.vector is taste.values
+    # Only matcher.match_batch (the batch matcher's own entry, owned by the matcher) still checks the plain vector.
+    assert checked.count(taste.values.tolist()) <= 1

@@ -51,12 +51,13 @@ class _Clock:
         self._start = now
 
 
-def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str | None = None,
+def make_avatar(photo: imaging.ImageSource, taste: genres.Taste | np.ndarray, *, generator: str | None = None,
                 style: str | None = None, seed: int = 0, choices: Mapping[str, str] | None = None,
                 detected: attrs.Attributes | None = None, attribute_backend: str | None = None,
                 backdrop: bool = True, lora: str | None = None, lora_scale: float | None = None,
                 choose: FaceChoice = None, progress: Progress | None = None) -> AvatarResult:
-    """A stylized avatar of the person in ``photo`` dressed for ``taste`` (18 genre values).
+    """A stylized avatar of the person in ``photo`` dressed for ``taste`` (a :class:`~relive.genres.Taste`, or 18
+    values checked here).
 
     ``choices``: the user's answers per attribute (``gender``, ``age_group``, ``skin_tone``; "prefer not to say"
     removes a field); they override ``detected`` (or what ``attribute_backend`` finds when ``detected`` is None).
@@ -70,8 +71,8 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
     from relive.backends.generators import GENERATORS
 
     clock = _Clock()
-    taste = genres.validate(taste)
-    top = genres.top_genres(taste)
+    taste = genres.Taste.of(taste)
+    top = taste.top()
     picture = imaging.load_image(photo, "RGB", min_side=MIN_PHOTO_SIDE)
     gen = GENERATORS.session(generator, **({"lora": lora} if lora is not None else {}))
     crop, crop_info = framing.frame_person(picture, gen.size, choose)

@@ -38,7 +38,7 @@ import numpy as np
 from relive import genres
 from relive.backends.attributes import Attributes, merge_choices
 from relive.backends.weights import FETCH_HINT, models_file
-from relive.errors import InvalidGenres, InvalidInput, ModelUnavailable, UnknownName
+from relive.errors import InvalidInput, ModelUnavailable, UnknownName
 
 log = logging.getLogger(__name__)
 
@@ -444,7 +444,7 @@ class Prompt:
         return text
 
 
-PromptSource = np.ndarray | Sequence[float] | Sequence[str] | Mapping[str, float] | str | None
+PromptSource = genres.Taste | np.ndarray | Sequence[float] | Sequence[str] | Mapping[str, float] | str | None
 
 
 def build_prompt(vector_or_top_genres: PromptSource, *, attributes: Attributes | Mapping[str, str] | None = None,
@@ -489,21 +489,20 @@ def top_two(source: PromptSource) -> list[tuple[str, float]]:
     """The two strongest genres with their strength (``[]`` when none is above 0), strongest first."""
     if source is None:
         return []
-    if isinstance(source, str):
-        vec = genres.parse(source)
+    if isinstance(source, genres.Taste):
+        taste = source
+    elif isinstance(source, str):
+        taste = genres.Taste.parse(source)
     elif isinstance(source, Mapping):
-        vec = genres.from_mapping(source)
+        taste = genres.Taste.from_mapping(source)
     elif len(source) and all(isinstance(g, str) for g in source):
         names = list(dict.fromkeys(genres.canonical_genre(g) for g in source))  # repeated names count once
         return [(name, 1.0) for name in names[:2]]
     elif len(source) == 0:
         return []
     else:
-        vec = genres.validate(source)
-        if vec.ndim != 1:
-            raise InvalidGenres(f"one person's taste is a single vector of {genres.N_GENRES} values, "
-                                f"got shape {vec.shape}")
-    return [(g, float(vec[genres.GENRES.index(g)])) for g in genres.top_genres(vec, k=2)]
+        taste = genres.Taste.of(source)
+    return [(g, float(taste.values[genres.GENRES.index(g)])) for g in taste.top(2)]
 
 
 def _as_attributes(attributes: Attributes | Mapping[str, str] | None) -> Attributes | None:

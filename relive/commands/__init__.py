@@ -32,11 +32,11 @@ def add_taste_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def taste_from(args: argparse.Namespace):
-    """The 18-value taste vector of :func:`add_taste_arguments`."""
+    """The :class:`~relive.genres.Taste` of :func:`add_taste_arguments`: parsed and validated here, once."""
     from relive import genres
     from relive.pet.presets import preset_vector
 
-    return genres.parse(args.genres) if args.genres is not None else preset_vector(args.preset)
+    return genres.Taste.parse(args.genres) if args.genres is not None else genres.Taste.of(preset_vector(args.preset))
 
 
 class _Parser(argparse.ArgumentParser):

@@ -34,7 +34,7 @@ class PetSouvenir:
         return {s: (catalog.name(r) if r is not None else NOTHING) for s, r in zip(SLOTS, self.rows)}
 
 
-def choose(vec: np.ndarray, catalog: Catalog, strategy: str = "best", seed: int | None = None) -> matcher.PetMatch:
+def choose(vec: genres.Taste | np.ndarray, catalog: Catalog, strategy: str = "best", seed: int | None = None) -> matcher.PetMatch:
     """The accessories for ``strategy``: ``best`` (the brief's scoring) or ``surprise`` (a seeded nearest pick)."""
     if strategy == "best":
         return matcher.best_match(vec, catalog)
@@ -55,16 +55,18 @@ def apply_swaps(rows: tuple[int | None, ...], catalog: Catalog, swaps: Mapping[s
     return tuple(rows[s] for s in SLOTS)
 
 
-def make_pet(vec: np.ndarray, *, creature: str | None = None, strategy: str = "best", seed: int | None = None,
+def make_pet(taste: genres.Taste | np.ndarray, *, creature: str | None = None, strategy: str = "best", seed: int | None = None,
              swaps: Mapping[str, str] | None = None, catalog: Catalog | None = None,
              size: int = render.PET_SIZE, words: Mapping[str, str] = render.WORDS) -> PetSouvenir:
-    """Everything the Pet tab and ``relive pet`` show, for one preference vector; the chart, card and explanation
-    in ``words`` (English by default, see :data:`relive.pet.render.WORDS`)."""
-    vec = genres.validate(vec)
+    """Everything the Pet tab and ``relive pet`` show, for one taste (a :class:`~relive.genres.Taste`, or 18 values
+    checked here); the chart, card and explanation in ``words`` (English by default, see
+    :data:`relive.pet.render.WORDS`)."""
+    taste = genres.Taste.of(taste)
+    vec = taste.values
     if not 64 <= size <= 4096:
         raise InvalidInput(f"pet size must be between 64 and 4096 pixels, got {size}")
     catalog = catalog or load_catalog()
-    match = choose(vec, catalog, strategy, seed)
+    match = choose(taste, catalog, strategy, seed)
     # No taste yet (all zero): the creature waits, bare, for the first slider to move.
     rows = apply_swaps(match.rows if vec.any() else (None, None, None), catalog, swaps)
     cos, _ = matcher.similarities(vec[None, :], catalog)
@@ -72,5 +74,5 @@ def make_pet(vec: np.ndarray, *, creature: str | None = None, strategy: str = "b
     image = render.render_pet(catalog, creature_path(creature), rows, size)
     chart = render.taste_chart(vec, catalog, rows, words=words)
     explanation = render.explain(vec, catalog, rows, sims, words=words)
-    card = render.pet_card(image, chart, genres.top_genres(vec), explanation, words=words)
+    card = render.pet_card(image, chart, taste.top(), explanation, words=words)
     return PetSouvenir(vec, match, rows, image, chart, card, explanation)

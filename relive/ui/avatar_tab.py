@@ -86,7 +86,7 @@ def avatar(form, progress=gr.Progress()):
     def report(step: int, total: int, stage: str) -> None:
         progress(step / max(total, 1), desc=i18n.text("avatar.progress", lang, stage=stage, step=step, total=total))
 
-    taste = form.taste if form.taste is not None else np.zeros(genres.N_GENRES)  # no slider moved yet
+    taste = form.taste if form.taste is not None else genres.Taste.of(np.zeros(genres.N_GENRES))  # no slider moved yet
     result = make_avatar(form.photo, taste, generator=form.generator, style=form.style, seed=int(form.seed or 0),
                          choices=form.choices, detected=form.detected, backdrop=form.backdrop, choose=form.tapped,
                          progress=report)

@@ -29,20 +29,20 @@ def _swap_value(picked: str) -> str:
     return AUTO if picked == AUTO_LABEL else picked
 
 
-def _pet_outputs(form, taste: np.ndarray, strategy: str, seed: int | None):
+def _pet_outputs(form, taste: genres.Taste, strategy: str, seed: int | None):
     """The pet, its explanation, chart and card; the validated taste (for the Avatar tab) and the card again (it
     goes home with the album)."""
     swaps = {slot: _swap_value(picked) for slot, picked in form.swaps.items()}
     lang = i18n.language(form.lang)
     pet = make_pet(taste, creature=form.creature, strategy=strategy, seed=seed, swaps=swaps, words=i18n.words(lang))
-    note = "" if taste.any() else "\n\n" + i18n.text("pet.move_slider", lang)
+    note = "" if taste else "\n\n" + i18n.text("pet.move_slider", lang)
     text = "\n".join(f"- {line}" for line in pet.explanation) + note
     return pet.image, text, pet.chart, pet.card, taste, pet.card
 
 
-def _taste(form) -> np.ndarray:
+def _taste(form) -> genres.Taste:
     """The sliders (canonical genre order) as a validated taste: checked here, once, and passed down as is."""
-    return genres.validate([float(v or 0) for v in form.taste])
+    return genres.Taste.of([float(v or 0) for v in form.taste])
 
 
 @friendly
@@ -60,15 +60,15 @@ def surprise(form):
 @friendly
 def apply_preset(name: str, form):
     """A preset's taste: the sliders move to it and the pet follows."""
-    taste = preset_vector(name)
-    return (*taste.tolist(), *_pet_outputs(form, taste, "best", None))
+    taste = genres.Taste.of(preset_vector(name))
+    return (*taste.values.tolist(), *_pet_outputs(form, taste, "best", None))
 
 
 @friendly
 def reset(form):
     """Every slider back to 0: the bare creature."""
-    taste = np.zeros(genres.N_GENRES)
-    return (*taste.tolist(), *_pet_outputs(form, taste, "best", None))
+    taste = genres.Taste.of(np.zeros(genres.N_GENRES))
+    return (*taste.values.tolist(), *_pet_outputs(form, taste, "best", None))
 
 
 def _controls(catalog) -> tuple[dict[str, gr.Dropdown], dict[str, gr.Slider]]:
