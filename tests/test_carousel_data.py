@@ -381,7 +381,7 @@ def test_photo_files_become_jobs_of_their_own_source(tmp_path):
     Image.fromarray(skimage_data.coffee()).save(path)
     jobs = collage.synthetic_jobs(0, 2, seed=0, photos=(), photo_files={"debian:test/coffee": str(path)})
     assert [j.source for j in jobs] == ["debian:test/coffee"] * 2 and all(j.spec["path"] == str(path) for j in jobs)
-    settings = collage.Settings(str(tmp_path), seed=0, val_fraction=0.5, max_side=128)
+    options = collage.CollageOptions(str(tmp_path), seed=0, val_fraction=0.5, max_side=128)
     (tmp_path / "collages").mkdir()
-    result = collage.run_job(jobs[0], settings)
+    result = collage.run_job(jobs[0], options)
     assert len(result.rows) + len(result.rejected) == 1

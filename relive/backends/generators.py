@@ -127,7 +127,7 @@ class Generator(Backend):
         prompt (``instant``: :data:`relive.avatar.stylize.OFFLINE_LOOKS`, None for its default). Each is ignored
         where it does not apply.
         """
-        square = fit_square(image, self.size)
+        square = crop_square(image, self.size)
         return self._generate(square, prompt, negative, seed=int(seed), genres=list(genres), lora_scale=lora_scale,
                               progress=progress, hints={"mask": person_mask, "face": face, "style": style})
 
@@ -137,7 +137,7 @@ class Generator(Backend):
         """The picture from an RGB photo already fitted to ``size``."""
 
 
-def fit_square(image: imaging.ImageSource, size: int) -> Image.Image:
+def crop_square(image: imaging.ImageSource, size: int) -> Image.Image:
     """RGB, size × size. A photo that is not square is centre-cropped (the avatar pipeline crops around the face
     first, so this only guards direct callers)."""
     rgb = imaging.load_image(image, "RGB")

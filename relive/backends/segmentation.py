@@ -261,7 +261,7 @@ def cutout(image: imaging.ImageSource, mask: np.ndarray | Image.Image, feather: 
     return Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
 
 
-def fit_square(img: Image.Image, size: int) -> tuple[Image.Image, tuple[int, int]]:
+def fit_inside_square(img: Image.Image, size: int) -> tuple[Image.Image, tuple[int, int]]:
     """``img`` scaled (aspect kept) to fit a ``size`` square; and where it goes in that square (left, top)."""
     scale = size / max(img.size)
     fitted = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.LANCZOS)
@@ -278,7 +278,7 @@ def remove_background(image: imaging.ImageSource, size: int = 1024, backend: str
     if not isinstance(size, int) or not 16 <= size <= 8192:
         raise InvalidInput(f"size={size!r} is out of range; use a whole number of pixels from 16 to 8192")
     segmenter = SEGMENTERS.session(backend)
-    fitted, offset = fit_square(imaging.load_image(image, "RGB"), size)
+    fitted, offset = fit_inside_square(imaging.load_image(image, "RGB"), size)
     person = cutout(fitted, segmenter.segment(fitted), feather)
     canvas = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     canvas.paste(person, offset)

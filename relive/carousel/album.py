@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from relive import imaging
 from relive.carousel.backgrounds import Background, find_background, get_background
-from relive.carousel.fuse import DEFAULT_SCALE, FusedImage, compose, fuse, is_bust
+from relive.carousel.fuse import DEFAULT_SCALE, FusedImage, fuse, is_bust, paste_avatar
 from relive.errors import InvalidImage, InvalidInput
 
 MIN_PERSON = 0.01  # a photo whose cut-out covers less than this share has nobody in it
@@ -119,7 +119,7 @@ def preview(background, avatar: Image.Image, *, feet: tuple[float, float] | None
             scale: float | None = None, shadow: bool | None = None, turn: int = 0) -> Image.Image:
     """The plain copy-paste at that placement, no model: instant feedback while the visitor positions the avatar."""
     _, scene, placing = _stage(background, avatar, feet, scale, turn)
-    placed = compose(scene, avatar, shadow=shadow, **placing)
+    placed = paste_avatar(scene, avatar, shadow=shadow, **placing)
     return Image.fromarray(placed.in_front(placed.image))
 
 

@@ -269,7 +269,7 @@ def add_contact_shadow(bg: np.ndarray, placement: Placement) -> None:
 
 
 @dataclass
-class Composite:
+class PastedAvatar:
     """The avatar placed on the background, before the model: what :func:`fuse` harmonises."""
 
     scene: np.ndarray  # H×W×3 uint8 background, contact shadow included
@@ -308,10 +308,10 @@ class Composite:
         return (self.mask * (1.0 - hidden) + 0.5).astype(np.uint8)
 
 
-def compose(background: imaging.ImageSource, avatar: imaging.ImageSource, *,
-            position: tuple[float, float] | None = None, scale: float | None = None,
-            shadow: bool | None = None, front: imaging.ImageSource | None = None,
-            match_scene: bool = False) -> Composite:
+def paste_avatar(background: imaging.ImageSource, avatar: imaging.ImageSource, *,
+                 position: tuple[float, float] | None = None, scale: float | None = None,
+                 shadow: bool | None = None, front: imaging.ImageSource | None = None,
+                 match_scene: bool = False) -> PastedAvatar:
     """Place the RGBA ``avatar`` on ``background`` (placement rules in the module doc), no model: a cheap preview.
     ``front``: an RGBA layer the size of the background that stands in front of the avatar (a gallery background's
     front row); ``match_scene``: soften the avatar and add grain as the scene has. The defaults change nothing."""
@@ -329,7 +329,7 @@ def compose(background: imaging.ImageSource, avatar: imaging.ImageSource, *,
     a = rgba[..., 3:4].astype(np.float32) / 255.0
     comp = bg.copy()
     comp[rows, cols] = (bg[rows, cols] * (1 - a) + rgba[..., :3] * a + 0.5).astype(np.uint8)
-    return Composite(bg, comp, rgba, rows, cols, placement, notices, layer)
+    return PastedAvatar(bg, comp, rgba, rows, cols, placement, notices, layer)
 
 
 def _front_layer(front: imaging.ImageSource, frame: tuple[int, int]) -> np.ndarray:
@@ -390,7 +390,7 @@ def fuse(background: imaging.ImageSource, avatar: imaging.ImageSource, *, positi
 
     ``model``: an already loaded fusion model; otherwise :func:`load_fusion_model` (``model_path``, ``device``).
     """
-    placed = compose(background, avatar, position=position, scale=scale, shadow=shadow, front=front,
+    placed = paste_avatar(background, avatar, position=position, scale=scale, shadow=shadow, front=front,
                      match_scene=match_scene)
     if model is None:
         model = load_fusion_model(model_path, device)

@@ -281,7 +281,7 @@ class JobResult:
 
 
 @dataclass
-class Settings:
+class CollageOptions:
     """What every worker needs to know (pickled once per job; small)."""
 
     out_dir: str
@@ -297,28 +297,28 @@ def job_prefix(job: Job) -> str:
     return f"{slug(job.spec.get('name', job.source))}-{stable_hash(job.key) % 16**8:08x}"
 
 
-def run_job(job: Job, settings: Settings) -> JobResult:
+def run_job(job: Job, options: CollageOptions) -> JobResult:
     """Make and write the collages of one job (in a worker process). User-fixable problems become rejections."""
     result = JobResult(job.key)
     try:
-        pairs, result.rejected = _MAKERS[job.spec["kind"]](job, settings)
+        pairs, result.rejected = _MAKERS[job.spec["kind"]](job, options)
     except ReliveError as err:
         result.rejected.append((job.source, str(err)))
         return result
     for person, pair in pairs:
         if pair is None:
-            result.rejected.append((job.source, f"person {person}: near no-op perturbation (gap < {settings.min_gap})"))
+            result.rejected.append((job.source, f"person {person}: near no-op perturbation (gap < {options.min_gap})"))
             continue
-        row = _row(job, person, pair, settings)
-        write_collage(pair, Path(settings.out_dir) / "collages" / f"{row['id']}.png", row)
+        row = _row(job, person, pair, options)
+        write_collage(pair, Path(options.out_dir) / "collages" / f"{row['id']}.png", row)
         result.rows.append(row)
     return result
 
 
-def _row(job: Job, person: int, pair: Pair, settings: Settings) -> dict:
+def _row(job: Job, person: int, pair: Pair, options: CollageOptions) -> dict:
     x, y, w, h = mask_bbox(pair.mask)
     return {"id": f"{job_prefix(job)}-p{person}", "source": job.source, "person": person, "x": x, "y": y, "w": w, "h": h,
-            "split": split_for(job.source, settings.val_fraction)}
+            "split": split_for(job.source, options.val_fraction)}
 
 
 def write_collage(pair: Pair, path: Path, row: dict) -> None:
@@ -333,19 +333,19 @@ def write_collage(pair: Pair, path: Path, row: dict) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _photo_job(job: Job, settings: Settings):
+def _photo_job(job: Job, options: CollageOptions):
     """A user photo: every qualifying person becomes a pair."""
     from relive.backends.segmentation import SEGMENTERS
 
     ref = PhotoRef(job.source, job.spec["path"], job.spec.get("member"))
-    rgb = fit_max_side(ref.read(), settings.max_side)
-    soft = SEGMENTERS.session(settings.backend).segment(rgb)
-    masks, skipped = person_masks(soft, settings.min_person_fraction)
+    rgb = fit_max_side(ref.read(), options.max_side)
+    soft = SEGMENTERS.session(options.backend).segment(rgb)
+    masks, skipped = person_masks(soft, options.min_person_fraction)
     rejected = [(job.source, reason) for reason in skipped]
     if not masks and not skipped:
         rejected.append((job.source, "no person found"))
-    rng = rng_for(settings.seed, job.key)
-    pairs = [(k, make_pair(rgb, mask, rng, reference_scene(rng), min_gap=settings.min_gap)) for k, mask in enumerate(masks)]
+    rng = rng_for(options.seed, job.key)
+    pairs = [(k, make_pair(rgb, mask, rng, reference_scene(rng), min_gap=options.min_gap)) for k, mask in enumerate(masks)]
     return pairs, rejected
 
 
@@ -361,7 +361,7 @@ _MAKERS: dict[str, Callable] = {"photo": _photo_job}
 
 
 def register_maker(kind: str):
-    """Decorator: a job kind (``spec['kind']``) → ``maker(job, settings) -> ([(person, Pair | None)], rejected)``."""
+    """Decorator: a job kind (``spec['kind']``) → ``maker(job, options) -> ([(person, Pair | None)], rejected)``."""
     def decorate(fn):
         _MAKERS[kind] = fn
         return fn
@@ -391,9 +391,9 @@ class BuildReport:
         return "; ".join(parts)
 
 
-def run_jobs(jobs: list[Job], settings: Settings, *, workers: int = 1, progress: bool = True) -> BuildReport:
+def run_jobs(jobs: list[Job], options: CollageOptions, *, workers: int = 1, progress: bool = True) -> BuildReport:
     """Run the jobs not done yet (their collages, or their rejection, already on disk), write the manifest."""
-    out = Path(settings.out_dir)
+    out = Path(options.out_dir)
     (out / "collages").mkdir(parents=True, exist_ok=True)
     keys = [job.key for job in jobs]
     if len(set(keys)) != len(keys):
@@ -401,7 +401,7 @@ def run_jobs(jobs: list[Job], settings: Settings, *, workers: int = 1, progress:
     done = _done_prefixes(out)
     todo = [job for job in jobs if job_prefix(job) not in done]
     report = BuildReport(out, skipped_existing=sum(1 for job in jobs if job_prefix(job) in done))
-    results = _execute(todo, settings, workers, progress)
+    results = _execute(todo, options, workers, progress)
     for result in results:
         report.written += len(result.rows)
         report.rejected += result.rejected
@@ -413,14 +413,14 @@ def run_jobs(jobs: list[Job], settings: Settings, *, workers: int = 1, progress:
     return report
 
 
-def _execute(jobs: list[Job], settings: Settings, workers: int, progress: bool) -> list[JobResult]:
+def _execute(jobs: list[Job], options: CollageOptions, workers: int, progress: bool) -> list[JobResult]:
     from tqdm import tqdm
 
     bar = tqdm(total=len(jobs), desc="collages", unit="src", disable=not progress or not jobs)
     if workers <= 1 or len(jobs) <= 1:
         results = []
         for job in jobs:
-            results.append(run_job(job, settings))
+            results.append(run_job(job, options))
             bar.update()
         bar.close()
         return results
@@ -428,7 +428,7 @@ def _execute(jobs: list[Job], settings: Settings, workers: int, progress: bool) 
 
     # spawn, not fork: mediapipe/TFLite threads in the parent must not be duplicated half-way.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_job, job, settings): i for i, job in enumerate(jobs)}
+        futures = {pool.submit(run_job, job, options): i for i, job in enumerate(jobs)}
         results: list[JobResult | None] = [None] * len(jobs)
         for future in as_completed(futures):
             results[futures[future]] = future.result()
@@ -522,8 +522,8 @@ def build_collages(sources: Iterable[str | os.PathLike], out_dir: str | os.PathL
     jobs = [Job(key=ref.source, source=ref.source, spec={"kind": "photo", "path": ref.path, "member": ref.member,
                                                           "name": Path(ref.member or ref.path).stem})
             for ref in iter_photos(sources)]
-    settings = Settings(os.fspath(out_dir), seed, val_fraction, min_gap, backend, min_person_fraction, max_side)
-    return run_jobs(jobs, settings, workers=workers or os.cpu_count() or 1, progress=progress)
+    options = CollageOptions(os.fspath(out_dir), seed, val_fraction, min_gap, backend, min_person_fraction, max_side)
+    return run_jobs(jobs, options, workers=workers or os.cpu_count() or 1, progress=progress)
 
 
 def _check_build_args(val_fraction: float, min_person_fraction: float, max_side: int) -> None:
@@ -645,16 +645,16 @@ def random_crop(rgb: np.ndarray, rng: np.random.Generator, min_area: float = 0.4
 
 
 @register_maker("bundled")
-def _bundled_job(job: Job, settings: Settings):
+def _bundled_job(job: Job, options: CollageOptions):
     """A photo (bundled with a package, or a file), cropped at random, with a foreground region: one of its own
     segments or a drawn person silhouette; the region's true pixels are the target. Some pairs are the booth's
     case instead: the whole photo under a coloured light, the region pasted as it was."""
     from relive.carousel.training import scenes
 
-    rng = rng_for(settings.seed, job.key)
+    rng = rng_for(options.seed, job.key)
     name = job.spec["name"]
     rgb = load_photo_file(job.spec["path"]) if "path" in job.spec else load_bundled(name)
-    rgb = np.ascontiguousarray(fit_max_side(random_crop(rgb, rng), settings.max_side))
+    rgb = np.ascontiguousarray(fit_max_side(random_crop(rgb, rng), options.max_side))
     height, width = rgb.shape[:2]
     mask = segment_mask(rgb, rng) if rng.random() < SEGMENT_PROBABILITY else None
     if mask is None:
@@ -662,7 +662,7 @@ def _bundled_job(job: Job, settings: Settings):
     if rng.random() < SCENE_LIGHT_PROBABILITY:
         return [(0, scene_light_pair(rgb, mask, perturbation.random_scene_light(rng)))], []
     reference = _bundled_reference(name, rng) if rng.random() < 0.5 else reference_scene(rng)
-    return [(0, make_pair(rgb, mask, rng, reference, min_gap=settings.min_gap))], []
+    return [(0, make_pair(rgb, mask, rng, reference, min_gap=options.min_gap))], []
 
 
 def scene_light_pair(photo: np.ndarray, mask: np.ndarray, light: dict) -> Pair:
@@ -680,21 +680,21 @@ def _bundled_reference(exclude: str, rng: np.random.Generator) -> np.ndarray:
 
 
 @register_maker("scene")
-def _scene_job(job: Job, settings: Settings):
+def _scene_job(job: Job, options: CollageOptions):
     """A rendered festival scene; each of its lit people that stays visible enough becomes a pair."""
     from relive.carousel.training import scenes
 
-    rng = rng_for(settings.seed, job.key)
+    rng = rng_for(options.seed, job.key)
     spec = job.spec
     scene = scenes.render_scene(spec["scene"], spec["width"], spec["height"], rng, n_people=spec["n_people"])
     pairs, rejected = [], []
     for person, mask in enumerate(scene.people):
         fraction = (mask > 127).mean()
-        if fraction < settings.min_person_fraction:
-            rejected.append((job.source, f"tiny person ({fraction:.1%} of the image, needs {settings.min_person_fraction:.0%})"))
+        if fraction < options.min_person_fraction:
+            rejected.append((job.source, f"tiny person ({fraction:.1%} of the image, needs {options.min_person_fraction:.0%})"))
             continue
         reference = _bundled_reference("", rng) if rng.random() < 0.3 else reference_scene(rng)
-        pairs.append((person, make_pair(scene.image, mask, rng, reference, min_gap=settings.min_gap)))
+        pairs.append((person, make_pair(scene.image, mask, rng, reference, min_gap=options.min_gap)))
     return pairs, rejected
 
 
@@ -739,5 +739,5 @@ def build_synthetic(out_dir: str | os.PathLike, *, n_scenes: int = 2000, photo_v
     if n_scenes < 0 or photo_variants < 0:
         raise InvalidInput("n_scenes and photo_variants count collages to make; use 0 or more")
     jobs = synthetic_jobs(n_scenes, photo_variants, seed, max_side, tuple(photos), photo_files)
-    settings = Settings(os.fspath(out_dir), seed, val_fraction, min_gap, backend, MIN_PERSON_FRACTION, max_side)
-    return run_jobs(jobs, settings, workers=workers or os.cpu_count() or 1, progress=progress)
+    options = CollageOptions(os.fspath(out_dir), seed, val_fraction, min_gap, backend, MIN_PERSON_FRACTION, max_side)
+    return run_jobs(jobs, options, workers=workers or os.cpu_count() or 1, progress=progress)

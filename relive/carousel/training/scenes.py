@@ -534,7 +534,7 @@ def _palette(rng: np.random.Generator, n: int, sat=(0.6, 1.0)) -> list[Colour]:
     return [hsv(start + k / n + rng.normal(0, 0.04), rng.uniform(*sat), 1.0) for k in range(n)]
 
 
-def _stage(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
+def _festival_stage(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, Light]:
     colours = _palette(rng, rng.integers(2, 4))
     canvas = vertical_gradient(h, w, [(0.0, (0.01, 0.01, 0.03)), (0.6, hsv(rng.random(), 0.7, 0.12)), (1.0, (0.02, 0.02, 0.03))])
     # haze: light scatters in smoke, so beams look uneven
@@ -1074,7 +1074,7 @@ def _flag_pole(canvas: np.ndarray, rng: np.random.Generator, x: float, base: flo
 
 
 KINDS = {
-    "stage": _stage,
+    "stage": _festival_stage,
     "sunset_crowd": _sunset_crowd,
     "food_trucks": _food_trucks,
     "beach_night": _beach_night,
