@@ -116,3 +116,21 @@ def test_fuse_calls_every_fusion_model_the_same_way():
     switches = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Call)
                 and getattr(node.func, "id", "") == "isinstance" and "Fusion" in ast.unparse(node.args[1])]
     assert not switches, f"fuse switches on the model class: {switches}"
+
+
+def _undocumented(tree: ast.AST, prefix: str = "") -> list[str]:
+    """Public functions, classes and methods (of public classes) without a docstring; nested functions are private."""
+    found = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            if ast.get_docstring(node) is None:
+                found.append(f"{prefix}{node.name} (line {node.lineno})")
+            if isinstance(node, ast.ClassDef):
+                found += _undocumented(node, f"{prefix}{node.name}.")
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_public_function_and_class_has_a_docstring(path):
+    missing = _undocumented(ast.parse(path.read_text()))
+    assert not missing, f"{_module_name(path)}: add a one-line docstring (what and why) to {missing}"

@@ -74,6 +74,7 @@ class Canvas:
         self.base.alpha_composite(Image.fromarray(rgba, "RGBA"), at)
 
     def image(self) -> Image.Image:
+        """The canvas flattened to RGB, ready to go behind the avatar."""
         return self.base.convert("RGB")
 
 
@@ -98,11 +99,13 @@ def _mix(a: RGB, b: RGB, t: float) -> RGB:
 
 
 def star(cx: float, cy: float, r: float, points: int = 5, inner: float = 0.45, turn: float = 0.0) -> list[tuple]:
+    """The polygon of a ``points``-pointed star centred on (cx, cy) with outer radius ``r``."""
     return [(cx + (r if i % 2 == 0 else r * inner) * math.sin(turn + i * math.pi / points),
              cy - (r if i % 2 == 0 else r * inner) * math.cos(turn + i * math.pi / points)) for i in range(2 * points)]
 
 
 def bolt(cx: float, cy: float, r: float, turn: float = 0.0) -> list[tuple]:
+    """The polygon of a lightning bolt centred on (cx, cy), ``r`` tall each way, turned by ``turn`` radians."""
     shape = [(-0.15, -1), (0.45, -1), (0.1, -0.15), (0.45, -0.15), (-0.3, 1), (-0.05, 0.15), (-0.4, 0.15)]
     c, s = math.cos(turn), math.sin(turn)
     return [(cx + r * (x * c - y * s), cy + r * (x * s + y * c)) for x, y in shape]
@@ -128,12 +131,14 @@ def note(d: ImageDraw.ImageDraw, cx: float, cy: float, r: float, fill) -> None:
 
 
 def heart(cx: float, cy: float, r: float) -> list[tuple]:
+    """The polygon of a heart centred on (cx, cy) with radius about ``r``."""
     return [(cx + r * 0.9 * math.sin(t) ** 3,
              cy - r * 0.8 * (13 * math.cos(t) - 5 * math.cos(2 * t) - 2 * math.cos(3 * t) - math.cos(4 * t)) / 16)
             for t in np.linspace(0, 2 * math.pi, 40)]
 
 
 def leaf(cx: float, cy: float, r: float, turn: float) -> list[tuple]:
+    """The polygon of a leaf centred on (cx, cy), ``r`` long each way, turned by ``turn`` radians."""
     pts = [(r * math.cos(t), 0.72 * r * math.sin(t) * abs(math.cos(t / 2)))
            for t in np.linspace(0, 2 * math.pi, 30)]
     c, s = math.cos(turn), math.sin(turn)
@@ -233,6 +238,7 @@ def _halftone_corner(c: Canvas, colour: RGB, corner=(1.0, 1.0), period=0.03, opa
 
 
 def scene_comedy(c: Canvas, look: GenreLook):
+    """Comedy: a warm glow with a sunburst, halftone corners and a starburst, like a comic panel."""
     c.gradient(look.tones[2], look.tones[1], radial=(0.5, 0.55))
     _sunburst(c, [_mix(look.tones[2], look.tones[1], 0.5)], count=16, opacity=0.7)
     _halftone_corner(c, look.accent, (0, 0), opacity=0.6)
@@ -245,6 +251,7 @@ def scene_comedy(c: Canvas, look: GenreLook):
 
 
 def scene_art(c: Canvas, look: GenreLook):
+    """Art: paper with paint splats, drips and brush strokes in the genre's colours."""
     c.gradient((250, 244, 230), (238, 228, 208))
     colours = [look.tones[0], look.tones[1], look.accent, look.accent2, look.tones[2]]
 
@@ -269,6 +276,7 @@ def scene_art(c: Canvas, look: GenreLook):
 
 
 def scene_chill(c: Canvas, look: GenreLook):
+    """Chill: a calm sky with a sun over layered, gently rolling waves."""
     c.gradient(look.tones[2], _mix(look.tones[1], look.tones[2], 0.4))
 
     def draw(d, s):
@@ -284,6 +292,7 @@ def scene_chill(c: Canvas, look: GenreLook):
 
 
 def scene_food(c: Canvas, look: GenreLook):
+    """Food: rows of dots in the genre's colours, like a tablecloth print."""
     c.gradient(look.tones[2], _mix(look.tones[2], look.accent, 0.3))
 
     def draw(d, s):
@@ -299,6 +308,7 @@ def scene_food(c: Canvas, look: GenreLook):
 
 
 def scene_social(c: Canvas, look: GenreLook):
+    """Social: a glow with party-light bokeh and speech bubbles."""
     c.gradient(look.tones[2], look.tones[1], radial=(0.5, 0.4))
     colours = [look.accent, look.accent2, look.tones[1], look.tones[0]]
 
@@ -323,6 +333,7 @@ def scene_social(c: Canvas, look: GenreLook):
 
 
 def scene_rock(c: Canvas, look: GenreLook):
+    """Rock: a stage glow with a sunburst and glowing lightning bolts."""
     c.gradient(look.tones[1], look.tones[0], radial=(0.5, 0.45), power=0.8)
     _sunburst(c, [look.tones[0]], centre=(0.5, 0.45), count=24, opacity=0.35)
 
@@ -335,6 +346,7 @@ def scene_rock(c: Canvas, look: GenreLook):
 
 
 def scene_pop(c: Canvas, look: GenreLook):
+    """Pop: a bright radial backdrop with confetti and stars."""
     c.gradient(look.tones[2], _mix(look.tones[1], look.tones[2], 0.35), radial=(0.5, 0.5))
     colours = [look.tones[1], look.accent, look.accent2, look.tones[0]]
 
@@ -352,6 +364,7 @@ def scene_pop(c: Canvas, look: GenreLook):
 
 
 def scene_soul(c: Canvas, look: GenreLook):
+    """Soul: a warm gradient behind a large vinyl-record halo."""
     c.gradient(look.tones[2], look.tones[1])
 
     def draw(d, s):
@@ -369,6 +382,7 @@ def scene_soul(c: Canvas, look: GenreLook):
 
 
 def scene_jazz(c: Canvas, look: GenreLook):
+    """Jazz: a dim club with two spotlights meeting on the singer."""
     c.gradient(look.tones[0], _mix(look.tones[0], look.tones[1], 0.5))
 
     def beams(d, s):  # two spotlights from the top corners, meeting on the singer
@@ -391,6 +405,7 @@ def scene_jazz(c: Canvas, look: GenreLook):
 
 
 def scene_electronic(c: Canvas, look: GenreLook):
+    """Electronic: a synthwave sky with a striped sun over a neon grid."""
     c.gradient(look.tones[0], _mix(look.tones[0], look.accent2, 0.35))
 
     # the synthwave sun: a magenta → gold disc with cuts across its lower half, in a soft glow
@@ -424,6 +439,7 @@ def scene_electronic(c: Canvas, look: GenreLook):
 
 
 def scene_folk(c: Canvas, look: GenreLook):
+    """Folk: a sky with a sun over rolling hills, and falling leaves."""
     c.gradient(look.tones[2], _mix(look.tones[2], look.accent2, 0.25))
 
     def draw(d, s):
@@ -441,6 +457,7 @@ def scene_folk(c: Canvas, look: GenreLook):
 
 
 def scene_reggae(c: Canvas, look: GenreLook):
+    """Reggae: a sunrise sunburst in the genre's three colours."""
     c.gradient(look.tones[2], look.tones[1], radial=(0.5, 0.62))
     _sunburst(c, [look.accent, look.tones[1], look.accent2], centre=(0.5, 0.62), count=18, turn=-math.pi / 2)
 
@@ -451,6 +468,7 @@ def scene_reggae(c: Canvas, look: GenreLook):
 
 
 def scene_hiphop(c: Canvas, look: GenreLook):
+    """Hip-hop: a brick wall with spray-paint blots and drips."""
     c.gradient(look.tones[1], look.tones[0])
 
     def bricks(d, s):
@@ -476,6 +494,7 @@ def scene_hiphop(c: Canvas, look: GenreLook):
 
 
 def scene_punk(c: Canvas, look: GenreLook):
+    """Punk: halftone, a hazard-striped band and a torn paper edge."""
     c.gradient(look.tones[1], _mix(look.tones[1], look.tones[0], 0.25))
     _halftone_corner(c, look.tones[0], (1, 0), period=0.035, opacity=0.8)
 
@@ -497,6 +516,7 @@ def scene_punk(c: Canvas, look: GenreLook):
 
 
 def scene_rap(c: Canvas, look: GenreLook):
+    """Rap: a dark stage with three beams of light from above."""
     c.gradient(_mix(look.tones[0], look.tones[1], 0.3), look.tones[0], radial=(0.5, 0.35))
 
     def beams(d, s):
@@ -518,6 +538,7 @@ def scene_rap(c: Canvas, look: GenreLook):
 
 
 def scene_classical(c: Canvas, look: GenreLook):
+    """Classical: a soft glow in a gold frame with rosettes and laurel."""
     c.gradient(look.tones[2], _mix(look.tones[1], look.tones[2], 0.4), radial=(0.5, 0.42), power=1.4)
     gold, dark = look.accent, _mix(look.accent, look.tones[0], 0.45)
 
@@ -537,6 +558,7 @@ def scene_classical(c: Canvas, look: GenreLook):
 
 
 def scene_indie(c: Canvas, look: GenreLook):
+    """Indie: a large rainbow-ringed sun rising from the bottom, and small triangles."""
     c.gradient(look.tones[2], _mix(look.tones[2], look.accent, 0.4))
 
     def draw(d, s):
@@ -555,6 +577,7 @@ def scene_indie(c: Canvas, look: GenreLook):
 
 
 def scene_other(c: Canvas, look: GenreLook):
+    """Other: a festival gradient with bokeh lights and sparkles."""
     c.gradient(look.tones[2], _mix(look.tones[1], look.tones[2], 0.45))
     colours = [look.accent, look.accent2, look.tones[1]]
 

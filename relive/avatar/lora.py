@@ -39,12 +39,14 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class Example:
+    """One training image and its caption."""
     image: Path
     caption: str
 
 
 @dataclass(frozen=True)
 class TrainedLora:
+    """What :func:`train_lora` made: the LoRA file, its loss per step, how many examples and which base."""
     path: Path  # the .safetensors file
     losses: list[float]  # one per step
     examples: int

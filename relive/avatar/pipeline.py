@@ -28,6 +28,7 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass
 class AvatarResult:
+    """A made avatar: the picture, its transparent cut-out, and what was used to make it (for the UI and the CLI)."""
     image: Image.Image  # what the visitor gets: RGBA, on the genre backdrop when asked for
     cutout: Image.Image  # RGBA on a transparent background: what the Carousel fuses
     generator: str  # registry name

@@ -49,6 +49,7 @@ AREAS: tuple[str, ...] = ("head", "face", "neck", "torso", "back", "hands", "leg
 
 
 class OutfitItem(NamedTuple):
+    """One piece of a genre's wardrobe: its words, the body area it covers and how strongly it says the genre."""
     genre: str
     text: str
     area: str
@@ -230,6 +231,7 @@ def wardrobe_problems() -> list[str]:
 
 @dataclass(frozen=True)
 class StylePreset:
+    """A drawing style: the prompt's lead and qualifiers, its negative words and whether it has an offline look."""
     name: str
     label: str  # for the UI
     lead: str  # opens the prompt; never dropped
@@ -293,6 +295,7 @@ BACKDROP = "plain white background"
 
 
 def style_names() -> list[str]:
+    """The names of every style, for the CLI's choices."""
     return list(STYLES)
 
 
@@ -562,6 +565,7 @@ def describe_person(attrs: Attributes | None) -> str:
 
 
 class Fragment(NamedTuple):
+    """A piece of the prompt and how long it survives when the prompt must shrink to CLIP's window."""
     text: str
     keep: float  # higher stays longer; math.inf is never dropped
 

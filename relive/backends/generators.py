@@ -181,6 +181,7 @@ class Stage:
 
     @property
     def denoising_steps(self) -> int:
+        """The steps img2img really runs at this strength (as diffusers counts them)."""
         return min(int(self.steps * self.strength), self.steps)  # as diffusers' get_timesteps counts them
 
 
@@ -485,11 +486,13 @@ class SDXL(DiffusionGenerator):
 
     @staticmethod
     def weights() -> tuple[Weights, Weights]:
+        """The base and refiner weights as the settings name them."""
         return (Weights(setting("sdxl_base", SDXL_BASE), "RELIVE_SDXL_BASE"),
                 Weights(setting("sdxl_refiner", SDXL_REFINER), "RELIVE_SDXL_REFINER", REFINER_PATTERNS,
                         borrowed=SHARED_WITH_BASE))
 
     def memory_needed(self) -> int:
+        """Bytes for base + refiner weights at this dtype, plus the working memory."""
         return sum(weights_bytes(w, self.dtype) for w in self.weights()) + self.working_memory
 
     @classmethod
@@ -523,9 +526,11 @@ class SDXLFast(DiffusionGenerator):
 
     @staticmethod
     def weights() -> Weights:
+        """The SDXL-Turbo weights as the settings name them."""
         return Weights(setting("sdxl_fast", SDXL_TURBO), "RELIVE_SDXL_FAST")
 
     def memory_needed(self) -> int:
+        """Bytes for the Turbo weights at this dtype, plus the working memory."""
         return weights_bytes(self.weights(), self.dtype) + self.working_memory
 
     @classmethod

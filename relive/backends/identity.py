@@ -36,6 +36,7 @@ class FaceEmbedder(Backend):
     """``embed(RGB image, face) -> float64 (128,)``: an identity embedding of ``face`` (a box in the image)."""
 
     def embed(self, image: imaging.ImageSource, face: Face) -> np.ndarray:
+        """The 128-D identity embedding of ``face`` in ``image``."""
         rgb = imaging.to_array(imaging.load_image(image, "RGB"))
         with self._lock:  # dlib's models are not documented as safe for concurrent calls
             vector = self._embed(np.ascontiguousarray(rgb), face)
@@ -59,6 +60,7 @@ class DlibIdentity(FaceEmbedder):
 
     @classmethod
     def available(cls) -> Availability:
+        """dlib installed and both of its model files in the models folder."""
         for filename in (cls.RECOGNITION, cls.LANDMARKS):
             if not models_file(filename).is_file():
                 return Availability(False, f"model file {models_file(filename)} is missing; {FETCH_HINT}, "

@@ -40,6 +40,7 @@ class Segmenter(Backend):
     """A person segmenter: ``segment(RGB image) -> uint8 (H, W) mask``, soft, 255 = person."""
 
     def segment(self, image: imaging.ImageSource) -> np.ndarray:
+        """The person mask of an image: uint8 (H, W), soft, 255 = person."""
         rgb = imaging.to_array(imaging.load_image(image, "RGB"))
         with self._lock:  # the underlying runtimes are not safe for concurrent calls on one session
             mask = self._predict(rgb)
@@ -86,6 +87,7 @@ class MediaPipeSegmenter(MediaPipeModel, Segmenter):
         return _probability_to_mask(prob)
 
     def close(self) -> None:
+        """Release MediaPipe's native segmenter."""
         self._segmenter.close()
 
 
@@ -113,6 +115,7 @@ class RembgSegmenter(Segmenter):
 
     @classmethod
     def available(cls, model_path: str | os.PathLike | None = None) -> Availability:
+        """rembg installed and a u2net-family .onnx file present locally."""
         if reason := module_missing("rembg", '"rembg[cpu]"'):
             return Availability(False, reason)
         if find_u2net_model(model_path) is None:
@@ -141,6 +144,7 @@ COCO_PERSON = 0
 
 
 def detectron2_weights(weights: str | os.PathLike | None = None) -> Path:
+    """The Mask R-CNN weights file: ``weights`` or the models folder's default."""
     return Path(weights).expanduser() if weights is not None else models_file("detectron2/model_final_f10217.pkl")
 
 
@@ -152,6 +156,7 @@ class Detectron2Segmenter(Segmenter):
 
     @classmethod
     def available(cls, weights: str | os.PathLike | None = None) -> Availability:
+        """detectron2 installed (from GitHub) and its COCO weights file present."""
         pip_hint = "'git+https://github.com/facebookresearch/detectron2.git' (it is not on PyPI; needs torch)"
         if reason := module_missing("detectron2", pip_hint):
             return Availability(False, reason)

@@ -59,6 +59,7 @@ def hub_cache_dir() -> Path:
 
 
 def hub_offline() -> bool:
+    """Whether HF_HUB_OFFLINE forbids the network (then a missing hub id can only be copied in)."""
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -73,6 +74,7 @@ class Weights:
 
     @property
     def is_folder(self) -> bool:
+        """True when the setting names a local folder rather than a hub id."""
         return not is_hub_id(self.value)
 
     def folder(self) -> Path:
@@ -92,6 +94,7 @@ class Weights:
         return ""
 
     def fix(self) -> str:
+        """How to get these weights: the `hf download` command, or the folder setting to point."""
         if self.is_folder:
             return f"set {self.setting} to a folder in diffusers format (with model_index.json or config.json)"
         include = " ".join(f"--include '{p}'" for p in self.patterns)

@@ -37,6 +37,7 @@ SELFIE_SIDES = (0.3, 0.7)  # a bust sits off-centre, left or right, like a selfi
 
 @dataclass
 class AlbumPage:
+    """One page of the album: the background's slug and title, and the fused picture."""
     slug: str
     title: str
     fused: FusedImage

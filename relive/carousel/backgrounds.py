@@ -64,6 +64,7 @@ class Background:
 
 
 def default_root() -> Path:
+    """The gallery's folder: ``backgrounds`` in the assets folder (``RELIVE_ASSETS``)."""
     from relive.config import settings
 
     return settings().assets_dir / "backgrounds"

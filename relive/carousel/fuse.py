@@ -68,6 +68,7 @@ class Placement:
 
 @dataclass
 class FusedImage:
+    """A fused picture with its copy-paste 'before', the avatar's mask, its placement and any notices."""
     image: Image.Image  # the fused picture, RGB
     composite: Image.Image  # plain copy-paste with the same placement and shadow: the "before"
     mask: np.ndarray  # H×W uint8, the placed avatar's alpha (255 = avatar)

@@ -33,6 +33,7 @@ CHUNK_ROWS = 20_000
 
 @dataclass
 class BatchReport:
+    """What a batch run read: how many users, which lines were invalid and why."""
     users: int = 0
     invalid_lines: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)

@@ -20,6 +20,7 @@ PRESETS: dict[str, dict[str, float]] = {
 
 
 def preset_vector(name: str) -> np.ndarray:
+    """The 18 values of a ready-made taste, by its name (any case)."""
     for label, prefs in PRESETS.items():
         if label.lower() == name.strip().lower():
             return genres.from_mapping(prefs)

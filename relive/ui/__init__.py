@@ -25,6 +25,7 @@ BROWSER_LANGUAGE_JS = "(lang) => navigator.language || 'en'"
 
 
 def build_demo() -> gr.Blocks:
+    """The whole app: the three tabs, the kiosk chrome and the shared state between tabs."""
     config = settings()
     retention_s = int(config.retention_s)
     # Gradio's own cache (uploads, results) is emptied on the same window as relive's scratch folders.

@@ -21,6 +21,7 @@ from relive.ui.photo_input import PhotoInput
 
 
 def generator_choices() -> list[tuple]:
+    """The generators that can run here, labelled in the visitor's language."""
     return choices("gen", GENERATORS.choices(include_tests=settings().dev))
 
 

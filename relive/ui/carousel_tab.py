@@ -85,6 +85,7 @@ def choose_background(cutout, evt: gr.SelectData):
 
 @friendly
 def upload_background(path: str):
+    """A visitor's own background, checked now; where the person's feet go on it."""
     imaging.load_image(path, "RGB")  # refuse a broken or huge file now, with relive's own message
     return path, *UPLOAD_FEET
 

@@ -149,6 +149,7 @@ EXAMPLE_AVATAR = "avatar-astronaut.png"
 
 
 def example(name: str) -> str:
+    """The path of an example photo shipped in the assets."""
     return str(settings().assets_dir / "examples" / name)
 
 

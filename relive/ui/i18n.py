@@ -419,6 +419,7 @@ def t(key: str) -> I18nData:
 
 
 def has(key: str) -> bool:
+    """Whether ``key`` has a text (in the default language)."""
     return key in TEXT[DEFAULT]
 
 

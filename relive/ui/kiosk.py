@@ -227,6 +227,7 @@ TAKE_PHOTO_JS = "() => { if (window.relive) window.relive.takePhoto(); }"
 
 
 def set_language_js(code: str) -> str:
+    """The browser code that switches the page to language ``code``."""
     return f"() => {{ if (window.relive) window.relive.setLang({json.dumps(code)}); }}"
 
 

@@ -14,6 +14,7 @@ class PhotoInput(gr.Image):
     is_template = True  # the browser shows it with Gradio's own Image component
 
     def preprocess(self, payload):
+        """The uploaded file's path, so relive reads and checks the photo itself."""
         if payload is None or payload.path is None:
             return super().preprocess(payload)
         return payload.path

@@ -51,6 +51,7 @@ class HideApi:
 
     @staticmethod
     def blocked(path: str) -> bool:
+        """Whether ``path`` is one of the API routes the kiosk hides."""
         path = "/" + path.lstrip("/")
         return path.rstrip("/") in API_PATHS or path.startswith(API_PREFIXES)
 

@@ -158,6 +158,7 @@ def _picture_html(token: str, path: Path, lang: str) -> str:
 
 
 def page_html(token: str, files: list[Path], lang: str) -> str:
+    """The phone page that lists a visitor's souvenirs for download."""
     minutes = i18n.retention_minutes()
     say = lambda key, **values: html.escape(i18n.text(key, lang, **values))  # noqa: E731
     pictures = "".join(_picture_html(token, f, lang) for f in files if f.suffix != ".zip")
@@ -190,6 +191,7 @@ def _not_found() -> HTMLResponse:
 
 @router.get(PREFIX + "/{token}", response_class=HTMLResponse, include_in_schema=False)
 def souvenir_page(token: str, request: Request):
+    """The download page for a QR token; not found once the files are gone."""
     folder = retention.find_scratch(token)
     if folder is None:
         return _not_found()
@@ -200,6 +202,7 @@ def souvenir_page(token: str, request: Request):
 
 @router.get(PREFIX + "/{token}/{filename}", include_in_schema=False)
 def souvenir_file(token: str, filename: str):
+    """One souvenir file of a QR token; not found once the files are gone."""
     folder = retention.find_scratch(token)
     if folder is None:
         return _not_found()

@@ -59,6 +59,7 @@ CSS = """
 
 
 def festival_theme() -> gr.themes.Base:
+    """The app's Gradio theme: festival pink and amber on warm stone."""
     return gr.themes.Soft(
         primary_hue=gr.themes.colors.pink,
         secondary_hue=gr.themes.colors.amber,

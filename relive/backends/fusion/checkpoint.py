@@ -57,6 +57,7 @@ class FusionConfig:
             raise ValueError(f"fusion models take 7 input channels (background, avatar, mask), not {self.in_channels}")
 
     def to_dict(self) -> dict:
+        """The config as written to ``config.json``, with the format's type and version."""
         return {"model_type": MODEL_TYPE, "format_version": FORMAT_VERSION, **asdict(self)}
 
     @classmethod
@@ -83,6 +84,7 @@ class FusionConfig:
 
 
 def read_config(directory: Path) -> FusionConfig:
+    """The :class:`FusionConfig` of a checkpoint folder; a missing or bad config.json raises ModelUnavailable."""
     config_file = directory / CONFIG_NAME
     if not config_file.is_file():
         raise ModelUnavailable(f"no fusion model at {os.fspath(directory)!r}: {CONFIG_NAME} is missing "

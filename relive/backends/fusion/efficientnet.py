@@ -38,6 +38,7 @@ class Conv2dSame(nn.Conv2d):
     odd padding on the bottom/right (what the ported TF weights expect; symmetric padding shifts them)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The convolution with TensorFlow's 'same' padding, computed for this input's size."""
         pads = []
         for size, kernel, stride in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
             total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
@@ -66,6 +67,7 @@ class MBConv(nn.Module):
         self.skip = stride == 1 and cin == cout
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Expand, depthwise, project; plus the input when the block keeps its shape."""
         out = F.relu6(self._bn0(self._expand_conv(x))) if hasattr(self, "_expand_conv") else x
         out = F.relu6(self._bn1(self._depthwise_conv(out)))
         out = self._bn2(self._project_conv(out))
@@ -104,6 +106,7 @@ class EfficientNetLite0(nn.Module):
         return found
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """ImageNet class logits of a normalised B×3×H×W batch."""
         out = self.features(x)[-1]
         out = F.relu6(self._bn1(self._conv_head(out)))
         return self._fc(torch.flatten(F.adaptive_avg_pool2d(out, 1), 1))
@@ -115,6 +118,7 @@ def normalise(images: torch.Tensor) -> torch.Tensor:
 
 
 def weights_path(models_dir: str | os.PathLike | None = None) -> Path:
+    """Where the EfficientNet-Lite0 ImageNet weights live: the models folder (or ``models_dir``)."""
     from relive.config import settings
 
     return Path(models_dir if models_dir is not None else settings().models_dir) / WEIGHTS_FILE

@@ -82,6 +82,7 @@ class FusionModel(Backend, nn.Module):
         raise NotImplementedError
 
     def num_parameters(self) -> int:
+        """How many parameters the model has (for its description and model card)."""
         return sum(p.numel() for p in self.parameters())
 
     def save_pretrained(self, directory: str | os.PathLike) -> Path:
@@ -157,6 +158,7 @@ def build_model(config: FusionConfig | None = None, **overrides) -> FusionModel:
 
 
 def conv_bn_relu(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    """A 3×3 convolution, batch norm and ReLU: the building block of both architectures."""
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
@@ -380,6 +382,7 @@ class CompactFusion(FusionModel):
         return correct
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """B×7 input → the harmonised picture, with the transform applied at the input's resolution (training)."""
         bg, avatar, mask = split_input(x)
         transform = self.predict_transform(self.network_input(x))
         affine = F.interpolate(transform.affine, size=x.shape[-2:], mode="bilinear", align_corners=False)
@@ -393,6 +396,7 @@ class CompactFusion(FusionModel):
 
 
 class Bottleneck(nn.Module):
+    """ResNet's bottleneck block (1×1, 3×3, 1×1 convolutions with a residual), named as torchvision's."""
     expansion = 4
 
     def __init__(self, cin: int, width: int, stride: int = 1):
@@ -410,6 +414,7 @@ class Bottleneck(nn.Module):
             self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The block's output: its three convolutions plus the (downsampled) input."""
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
@@ -436,6 +441,7 @@ class ResNetEncoder(nn.Module):
         self.n_layers = len(blocks)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The features at strides 2, 4, 8, 16 and 32, for the decoder's skips."""
         stem = self.relu(self.bn1(self.conv1(x)))
         features, out = [stem], self.maxpool(stem)
         for i in range(self.n_layers):
@@ -458,6 +464,7 @@ class EfficientNetEncoder(nn.Module):
         self.channels = [self.body._blocks[i]._bn2.num_features for i in self.body.feature_blocks]
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The features at strides 2 to 32, with the colour channels normalised as ImageNet expects."""
         from relive.backends.fusion.efficientnet import normalise
 
         return self.body.features(torch.cat([normalise(x[:, :6]), x[:, 6:]], dim=1))
@@ -477,6 +484,7 @@ class TransformerBottleneck(nn.Module):
         self.norm = nn.LayerNorm(d)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The deepest features after self-attention over every position (positional embeddings resized to fit)."""
         x = self.project_in(x)
         batch, d, h, w = x.shape
         position = self.position
@@ -541,6 +549,7 @@ class ResNetTransformerFusion(FusionModel):
         return correct
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """B×7 input → the harmonised picture: the composite plus the predicted correction inside the mask."""
         bg, avatar, mask = split_input(x)
         height, width = x.shape[-2:]
         padded = _pad_to_multiple(x, self.STRIDE)
@@ -607,9 +616,11 @@ def load_efficientnet_encoder_weights(model: ResNetTransformerFusion, path: str 
 
 
 def count_parameters(config: FusionConfig) -> int:
+    """How many parameters a model of ``config`` has, without training it."""
     return build_model(config).num_parameters()
 
 
 def describe(model: FusionModel) -> str:
+    """One line naming the architecture, its size and its fp32 weight in MB, for logs."""
     millions = model.num_parameters() / 1e6
     return f"{model.config.arch} fusion model, {millions:.2f} M parameters ({math.ceil(millions * 4)} MB in fp32)"

@@ -36,6 +36,7 @@ def _check(bg: np.ndarray, avatar: np.ndarray, mask: np.ndarray) -> tuple[np.nda
 
 
 def copy_paste(bg: np.ndarray, avatar: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The plain composite, no harmonisation: the floor every method must beat."""
     bg, avatar, mask = _check(bg, avatar, mask)
     m = mask[..., None]
     return avatar * m + bg * (1.0 - m)
@@ -57,6 +58,7 @@ def context_band(mask: np.ndarray, fraction: float = CONTEXT_BAND) -> np.ndarray
 
 
 def reinhard(bg: np.ndarray, avatar: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Reinhard colour transfer: the person's Lab mean and spread matched to the background's."""
     bg, avatar, mask = _check(bg, avatar, mask)
     inside = mask > 0.5
     if not inside.any():
@@ -67,6 +69,7 @@ def reinhard(bg: np.ndarray, avatar: np.ndarray, mask: np.ndarray) -> np.ndarray
 
 
 def poisson(bg: np.ndarray, avatar: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """OpenCV's Poisson (seamless) cloning of the person into the background."""
     import cv2
 
     bg, avatar, mask = _check(bg, avatar, mask)

@@ -117,6 +117,7 @@ def split_collage(collage: np.ndarray) -> Pair:
 
 
 def load_collage(path: str | os.PathLike) -> Pair:
+    """A collage PNG read back as its :class:`Pair` (ground truth, background, avatar, mask)."""
     return split_collage(imaging.to_array(imaging.load_image(path, "RGB")))
 
 
@@ -146,6 +147,7 @@ def rng_for(seed: int, key: str) -> np.random.Generator:
 
 
 def slug(text: str, limit: int = 40) -> str:
+    """A short file-name-safe form of ``text`` (its last ``limit`` characters)."""
     keep = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
     return "-".join(filter(None, keep.split("-")))[-limit:] or "x"
 
@@ -161,6 +163,7 @@ class PhotoRef:
     member: str | None = None
 
     def read(self) -> np.ndarray:
+        """The photo's RGB pixels, from its file or from inside its zip archive."""
         if self.member is None:
             return imaging.to_array(imaging.load_image(self.path, "RGB"))
         try:
@@ -275,6 +278,7 @@ class Job:
 
 @dataclass
 class JobResult:
+    """What one job made: its rows for the index and the people it rejected, with why."""
     key: str
     rows: list[dict] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
@@ -294,6 +298,7 @@ class CollageOptions:
 
 
 def job_prefix(job: Job) -> str:
+    """The file-name prefix of a job's collages: readable slug plus a stable hash."""
     return f"{slug(job.spec.get('name', job.source))}-{stable_hash(job.key) % 16**8:08x}"
 
 
@@ -382,6 +387,7 @@ class BuildReport:
     splits: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
+        """One line: collages written, skipped and rejected, with the main reasons."""
         reasons = Counter(reason.split(" (")[0] if not reason.startswith("person") else reason.split(": ")[1].split(" (")[0]
                           for _, reason in self.rejected)
         parts = [f"{self.written} collages written", f"{self.skipped_existing} already there",

@@ -77,6 +77,7 @@ class TrainConfig:
     progress: bool = True
 
     def model_config(self) -> FusionConfig:
+        """The :class:`FusionConfig` of the model this run trains (only the options given override)."""
         overrides = {k: getattr(self, k) for k in ("work_size", "widths", "encoder", "base_width", "d_model", "n_layers")
                      if getattr(self, k) is not None}
         return FusionConfig(arch=self.arch, **overrides)
@@ -84,6 +85,7 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
+    """Where a run wrote its checkpoints, and how far it got."""
     out_dir: Path
     start_step: int
     step: int

@@ -65,6 +65,7 @@ class AvatarFusionDataset(_Base):
         return len(self.rows)
 
     def path(self, index: int) -> Path:
+        """The collage file of item ``index``."""
         return self.root / "collages" / f"{self.rows[index]['id']}.png"
 
     def pair(self, index: int) -> Pair:
@@ -110,6 +111,7 @@ def restore_invariants(gt: np.ndarray, bg: np.ndarray, avatar: np.ndarray, mask:
 
 
 def resize_pair(pair: Pair, width: int, height: int) -> Pair:
+    """Every image of a pair resized to width × height (area when shrinking, bilinear when enlarging)."""
     import cv2
 
     shrink = width < pair.gt.shape[1]
@@ -161,6 +163,7 @@ def person_window(mask: np.ndarray, crop: int, rng: np.random.Generator | None) 
 
 
 def crop_pair(pair: Pair, y: int, x: int, crop: int) -> Pair:
+    """The same ``crop``-sided square window, at (y, x), of every image of a pair."""
     window = (slice(y, y + crop), slice(x, x + crop))
     return Pair(*(np.ascontiguousarray(a[window]) for a in (pair.gt, pair.bg, pair.avatar, pair.mask)))
 

@@ -65,6 +65,7 @@ class VGG16Features(nn.Module):
         return model.eval()
 
     def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
+        """The activations at the perceptual loss's taps, for an RGB [0, 1] batch."""
         x = (image - self.mean) / self.std
         taps = []
         for index, layer in enumerate(self.features):
@@ -74,6 +75,7 @@ class VGG16Features(nn.Module):
         return taps
 
     def train(self, mode: bool = True) -> VGG16Features:
+        """Stays in eval mode: a frozen feature extractor."""
         return super().train(False)  # a frozen feature extractor stays in eval mode
 
 
@@ -90,11 +92,13 @@ class EfficientNetFeatures(nn.Module):
         self.net = load_efficientnet_lite0(path).requires_grad_(False)
 
     def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
+        """The activations of the first stages, for an RGB [0, 1] batch."""
         from relive.backends.fusion.efficientnet import normalise
 
         return self.net.features(normalise(image))[: self.STAGES]
 
     def train(self, mode: bool = True) -> EfficientNetFeatures:
+        """Stays in eval mode: a frozen feature extractor."""
         return super().train(False)  # a frozen feature extractor stays in eval mode
 
 
@@ -156,9 +160,11 @@ class FusionLoss(nn.Module):
         self.register_buffer("window", gaussian_window(), persistent=False)
 
     def describe(self) -> str:
+        """The loss as a formula, for the training log."""
         return f"loss = L1 + {self.lambda_p}·{self.DESCRIPTIONS[self.kind]} + {self.lambda_m}·masked L1"
 
     def forward(self, output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """The total loss and its parts (L1, perceptual, masked L1) for logging."""
         output, target, mask = output.float(), target.float(), mask.float()
         error = (output - target).abs()
         l1 = error.mean()

@@ -29,11 +29,13 @@ def _as_pair(out: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mse(out: np.ndarray, gt: np.ndarray) -> float:
+    """Mean squared error in 8-bit levels² over the whole picture."""
     out, gt = _as_pair(out, gt)
     return float(np.mean(((out - gt) * 255.0) ** 2))
 
 
 def fmse(out: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> float:
+    """Foreground MSE: the error inside the mask only, where harmonisation acts."""
     out, gt = _as_pair(out, gt)
     inside = np.asarray(mask) > 0.5
     if inside.shape != out.shape[:2]:
@@ -49,10 +51,12 @@ def psnr_from_mse(value: float) -> float:
 
 
 def psnr(out: np.ndarray, gt: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB, from the MSE."""
     return psnr_from_mse(mse(out, gt))
 
 
 def ssim(out: np.ndarray, gt: np.ndarray) -> float:
+    """Structural similarity (Gaussian window, as in the original paper), averaged over channels."""
     import cv2
 
     out, gt = _as_pair(out, gt)

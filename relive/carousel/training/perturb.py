@@ -143,15 +143,18 @@ def random_tone_curve(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def random_exposure(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The image brighter or darker by a random number of stops."""
     return img * np.float32(2.0 ** rng.uniform(-EXPOSURE_STOPS, EXPOSURE_STOPS))
 
 
 def random_contrast(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The image's contrast scaled at random around its mean luma."""
     pivot = np.float32((img @ LUMA).mean())
     return (img - pivot) * np.float32(rng.uniform(*CONTRAST)) + pivot
 
 
 def random_saturation(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The image's saturation scaled at random around its grey."""
     grey = (img @ LUMA)[..., None]
     return grey + (img - grey) * np.float32(rng.uniform(*SATURATION))
 

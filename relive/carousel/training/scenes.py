@@ -31,6 +31,7 @@ Colour = tuple[float, float, float]
 
 @dataclass
 class Scene:
+    """A drawn festival scene: its kind, the picture and one mask per person in it."""
     kind: str
     image: np.ndarray                                            # uint8 (H, W, 3)
     people: list[np.ndarray] = field(default_factory=list)       # uint8 (H, W) masks, 255 = person
@@ -104,6 +105,7 @@ def smooth_noise(height: int, width: int, rng: np.random.Generator, cells: int) 
 
 
 def fractal_noise(height: int, width: int, rng: np.random.Generator, base: int = 4, octaves: int = 4) -> np.ndarray:
+    """Smooth noise summed over octaves, in [0, 1]: clouds, crowds, textures."""
     total = np.zeros((height, width), np.float32)
     for octave in range(octaves):
         total += smooth_noise(height, width, rng, base * 2**octave) * 0.5**octave
@@ -111,12 +113,14 @@ def fractal_noise(height: int, width: int, rng: np.random.Generator, base: int =
 
 
 def blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of ``sigma`` pixels (never below 0.1)."""
     import cv2
 
     return cv2.GaussianBlur(img, (0, 0), max(sigma, 0.1))
 
 
 def hsv(h: float, s: float, v: float) -> Colour:
+    """An RGB colour in [0, 1] from hue (wrapping), saturation and value."""
     import colorsys
 
     return colorsys.hsv_to_rgb(h % 1.0, s, v)
@@ -154,6 +158,7 @@ class Figure:
 
     @property
     def cover(self) -> np.ndarray:
+        """Where the figure covers the picture: the maximum over its layers' masks."""
         return np.maximum.reduce([layer for layer, _ in self.layers])
 
 

@@ -144,6 +144,7 @@ def _prune_checkpoints(out_dir: Path, keep: int) -> None:
 
 
 def resume_directory(config: TrainConfig) -> Path | None:
+    """The checkpoint folder to resume from (``auto``: the run's last one), or None."""
     if not config.resume:
         return None
     if config.resume == "auto":
@@ -161,6 +162,7 @@ def resume_directory(config: TrainConfig) -> Path | None:
 
 
 def default_threads() -> int:
+    """How many CPU cores this process may use."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, cores)
 
@@ -242,10 +244,12 @@ class Run:
     # -- bookkeeping -------------------------------------------------------------------------------------------
 
     def info(self, message: str) -> None:
+        """Log ``message`` once (on the main process only)."""
         if self.accelerator.is_main_process:
             log.info(message)
 
     def record(self, entry: dict) -> None:
+        """Keep a log entry and append it to the run's JSON-lines log."""
         self.history.append(entry)
         if self.accelerator.is_main_process:
             with open(self.log_file, "a") as f:
@@ -266,10 +270,12 @@ class Run:
         self.info(f"resumed from {directory} at step {self.step}")
 
     def counters(self, elapsed: float) -> dict:
+        """The run's progress counters, saved with each checkpoint to resume from."""
         return {"step": self.step, "best_fmse": self.best_fmse, "best_step": self.best_step, "elapsed_s": elapsed,
                 "copy_paste_fmse": self.copy_paste_fmse, "planned_steps": self.planned}
 
     def save(self, elapsed: float, names: tuple[str, ...]) -> None:
+        """Save the model and counters under each of ``names`` (e.g. last, best)."""
         self.accelerator.wait_for_everyone()
         if self.accelerator.is_main_process:
             model = self.accelerator.unwrap_model(self.model)
@@ -281,6 +287,7 @@ class Run:
     # -- validation and samples --------------------------------------------------------------------------------
 
     def validate(self, elapsed: float) -> dict:
+        """Evaluate on the validation batches, keep the best model, and log the metrics."""
         model = self.accelerator.unwrap_model(self.model)
         metrics = evaluate_batches(model, self.val_batches, self.device)
         self.last_validated = self.step
@@ -301,6 +308,7 @@ class Run:
         return metrics
 
     def write_samples(self) -> None:
+        """Write a before/after contact sheet of validation items, to judge by eye."""
         if not (self.accelerator.is_main_process and self.config.samples):
             return
         from relive.imaging import save_image, to_image
@@ -340,6 +348,7 @@ class Run:
     # -- the loop ----------------------------------------------------------------------------------------------
 
     def train_step(self, batch: dict) -> tuple[float, dict]:
+        """One optimisation step on ``batch``; its loss and loss parts."""
         x, target, mask = batch["input"], batch["target"], batch["mask"]
         with self.accelerator.autocast():
             output = self.model(x)
@@ -354,6 +363,7 @@ class Run:
         return float(loss.detach()), {k: float(v) for k, v in parts.items()}
 
     def batches(self):
+        """Training batches forever, with new augmentation draws every epoch."""
         epoch = 0
         while True:
             # New augmentation/perturbation draws every epoch. Workers are not persistent, so each epoch's
@@ -366,6 +376,7 @@ class Run:
             epoch += 1
 
     def run(self) -> TrainResult:
+        """Train until the planned steps, validating and saving on schedule; what was written."""
         from tqdm.auto import tqdm
 
         config = self.config

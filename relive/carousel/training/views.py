@@ -18,6 +18,7 @@ from relive.errors import InvalidInput
 
 
 def make_datasets(config: TrainConfig) -> tuple[Dataset, Dataset]:
+    """The training and validation datasets the config asks for."""
     from relive.carousel.training.dataset import AvatarFusionDataset
 
     if not config.data:
@@ -60,6 +61,7 @@ class TrainingView(Dataset):
         return len(self.dataset)
 
     def set_epoch(self, epoch: int) -> None:
+        """Start epoch ``epoch``: new augmentation draws here and in the wrapped dataset."""
         self.epoch = epoch
         if hasattr(self.dataset, "set_epoch"):
             self.dataset.set_epoch(epoch)
@@ -97,6 +99,7 @@ def close_up_window(mask: torch.Tensor, rng: np.random.Generator) -> tuple[int, 
 
 
 def crop_item(item: dict, top: int, left: int, side: int) -> dict:
+    """The same square window of an item's input, target and mask."""
     window = (..., slice(top, top + side), slice(left, left + side))
     return {**item, **{k: item[k][window].contiguous() for k in ("input", "target", "mask")}}
 
@@ -209,6 +212,7 @@ def photo_balanced_sampler(dataset: Dataset, fraction: float, generator: torch.G
 
 
 def make_loader(dataset: Dataset, config: TrainConfig, cuda: bool) -> DataLoader:
+    """The data loader for a dataset: seeded, optionally photo-balanced, pinned on CUDA."""
     iterable = isinstance(dataset, IterableDataset)
     generator = torch.Generator().manual_seed(config.seed)
     sampler = None if config.photo_fraction is None else photo_balanced_sampler(dataset, config.photo_fraction,
