@@ -25,13 +25,13 @@ Generators:
 - ``tiny`` — the random tiny SDXL pair of :mod:`relive.backends.tiny_sdxl`, through the same two-stage code: tests and CI.
 - ``instant`` — :func:`relive.avatar.stylize.stylize`, a cartoon filter that needs no weights (no diffusion).
 
-Weights are never downloaded here: a hub id counts as available only when the Hugging Face cache already holds it
-(checked without network), and then it loads from that folder. The message of an unavailable generator names the
+Weights are never downloaded here (:mod:`relive.backends.weights` resolves them): a hub id counts as available only
+when the Hugging Face cache already holds it (checked without network), and then it loads from that folder. The message of an unavailable generator names the
 ``hf download`` command to run or the ``RELIVE_*`` variable to point at a local folder (the refiner's fetch skips
 its ``text_encoder_2`` and VAE, which relive never loads: the refiner runs on the base's).
 
-Memory: pipelines load lazily into one cache (:data:`PIPELINES`) that holds one family (weights, device, dtype,
-memory savers) at a time: loading another unloads the one before, so the app never holds what it is not using.
+Memory: pipelines load lazily into the one model cache (:data:`relive.backends.cache.MODELS`, family
+:data:`PIPELINES`), which holds one set of them (weights, device, dtype, memory savers) at a time: loading another unloads the one before, so the app never holds what it is not using.
 Before loading, the memory the pipelines need is checked against what is free (RAM on a CPU host, where running out
 means the kernel kills the process) and refused with :class:`NotEnoughMemory`; on a host without an accelerator the
 default generator is ``instant`` (SDXL is still there when asked by name). Running out of GPU memory mid-call

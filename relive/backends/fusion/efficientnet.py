@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from relive.backends.weights import models_file
 from relive.errors import ModelUnavailable
 
 WEIGHTS_FILE = "efficientnet-lite0-57934424.pth"
@@ -119,9 +120,7 @@ def normalise(images: torch.Tensor) -> torch.Tensor:
 
 def weights_path(models_dir: str | os.PathLike | None = None) -> Path:
     """Where the EfficientNet-Lite0 ImageNet weights live: the models folder (or ``models_dir``)."""
-    from relive.config import settings
-
-    return Path(models_dir if models_dir is not None else settings().models_dir) / WEIGHTS_FILE
+    return Path(models_dir) / WEIGHTS_FILE if models_dir is not None else models_file(WEIGHTS_FILE)
 
 
 def load_efficientnet_lite0(path: str | os.PathLike | None = None) -> EfficientNetLite0:
