@@ -22,22 +22,26 @@ Generators:
   base + LoRA + scheduler surgery) and works at 512 px, a quarter of the pixels per step — what decides speed on a
   CPU. Unlike SDXL 1.0 (openrail++) its licence is Stability AI's own: check its terms before commercial use, or
   point ``RELIVE_SDXL_FAST`` at another SDXL-architecture checkpoint in diffusers format.
-- ``tiny`` — the random tiny SDXL pair of :mod:`relive.backends.tiny_sdxl`, through the same two-stage code: tests and CI.
-- ``instant`` — :func:`relive.avatar.stylize.stylize`, a cartoon filter that needs no weights (no diffusion).
+- ``tiny`` — the random tiny SDXL pair of :mod:`relive.backends.tiny_sdxl`, through the same two-stage code: tests
+  and CI.
+- ``instant`` — :func:`relive.avatar.stylize.stylize`, a cartoon filter that needs no weights (no diffusion;
+  registered by :mod:`relive.avatar.instant`).
 
 Weights are never downloaded here (:mod:`relive.backends.weights` resolves them): a hub id counts as available only
-when the Hugging Face cache already holds it (checked without network), and then it loads from that folder. The message of an unavailable generator names the
-``hf download`` command to run or the ``RELIVE_*`` variable to point at a local folder (the refiner's fetch skips
-its ``text_encoder_2`` and VAE, which relive never loads: the refiner runs on the base's).
+when the Hugging Face cache already holds it (checked without network), and then it loads from that folder. The
+message of an unavailable generator names the ``hf download`` command to run or the ``RELIVE_*`` variable to point
+at a local folder (the refiner's fetch skips its ``text_encoder_2`` and VAE, which relive never loads: the refiner
+runs on the base's).
 
 Memory: pipelines load lazily into the one model cache (:data:`relive.backends.cache.MODELS`, family
-:data:`PIPELINES`), which holds one set of them (weights, device, dtype, memory savers) at a time: loading another unloads the one before, so the app never holds what it is not using.
-Before loading, the memory the pipelines need is checked against what is free (RAM on a CPU host, where running out
-means the kernel kills the process) and refused with :class:`NotEnoughMemory`; on a host without an accelerator the
-default generator is ``instant`` (SDXL is still there when asked by name). Running out of GPU memory mid-call
-unloads any other family and tries once more, else raises :class:`GeneratorOutOfMemory` (a :class:`ReliveError`
-saying what to switch). Calls on one pipeline are serialised. ``RELIVE_VAE_TILING`` decodes in tiles of
-:data:`VAE_TILE_PX` (diffusers alone would not tile a 1024 px picture with SDXL's VAE).
+:data:`PIPELINES`), which holds one set of them (weights, device, dtype, memory savers) at a time: loading another
+unloads the one before, so the app never holds what it is not using. Before loading, the memory the pipelines need
+is checked against what is free (RAM on a CPU host, where running out means the kernel kills the process) and
+refused with :class:`NotEnoughMemory`; on a host without an accelerator the default generator is ``instant`` (SDXL
+is still there when asked by name). Running out of GPU memory mid-call unloads any other family and tries once more,
+else raises :class:`GeneratorOutOfMemory` (a :class:`ReliveError` saying what to switch). Calls on one pipeline are
+serialised. ``RELIVE_VAE_TILING`` decodes in tiles of :data:`VAE_TILE_PX` (diffusers alone would not tile a 1024 px
+picture with SDXL's VAE).
 
 LoRAs go into the base UNet only (never the text encoders: the refiner shares ``text_encoder_2``).
 """
