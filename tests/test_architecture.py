@@ -105,7 +105,10 @@ def _decorator_names(tree: ast.AST) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted((PACKAGE / "backends").rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+BACKENDS = sorted((PACKAGE / "backends").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", BACKENDS, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_model_families_keep_no_cache_of_their_own(path):
     """Every loaded model sits in relive.backends.cache.MODELS (one policy), never in a functools cache."""
     assert not _decorator_names(ast.parse(path.read_text())) & {"lru_cache", "cache"}, path

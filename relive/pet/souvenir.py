@@ -34,7 +34,8 @@ class PetSouvenir:
         return {s: (catalog.name(r) if r is not None else NOTHING) for s, r in zip(SLOTS, self.rows)}
 
 
-def choose(vec: genres.Taste | np.ndarray, catalog: Catalog, strategy: str = "best", seed: int | None = None) -> matcher.PetMatch:
+def choose(vec: genres.Taste | np.ndarray, catalog: Catalog, strategy: str = "best",
+           seed: int | None = None) -> matcher.PetMatch:
     """The accessories for ``strategy``: ``best`` (the brief's scoring) or ``surprise`` (a seeded nearest pick)."""
     if strategy == "best":
         return matcher.best_match(vec, catalog)
@@ -55,8 +56,8 @@ def apply_swaps(rows: tuple[int | None, ...], catalog: Catalog, swaps: Mapping[s
     return tuple(rows[s] for s in SLOTS)
 
 
-def make_pet(taste: genres.Taste | np.ndarray, *, creature: str | None = None, strategy: str = "best", seed: int | None = None,
-             swaps: Mapping[str, str] | None = None, catalog: Catalog | None = None,
+def make_pet(taste: genres.Taste | np.ndarray, *, creature: str | None = None, strategy: str = "best",
+             seed: int | None = None, swaps: Mapping[str, str] | None = None, catalog: Catalog | None = None,
              size: int = render.PET_SIZE, words: Mapping[str, str] = render.WORDS) -> PetSouvenir:
     """Everything the Pet tab and ``relive pet`` show, for one taste (a :class:`~relive.genres.Taste`, or 18 values
     checked here); the chart, card and explanation in ``words`` (English by default, see
