@@ -51,6 +51,7 @@ def test_nobody_in_the_photo_gives_a_badge_and_says_so():
     assert alpha[512, 512] == 255 and alpha[0, 0] == 0
 
 
+@pytest.mark.slow  # 7.1 s of CPU (measured per test: process + children CPU time, which load does not inflate)
 def test_tiny_runs_the_real_two_stage_diffusers_path(astronaut):
     steps = []
     result = make_avatar(astronaut, TASTE, generator="tiny", seed=3, progress=lambda *a: steps.append(a))
