@@ -200,6 +200,7 @@ def test_fuse_with_the_shipped_checkpoint():
     assert np.abs(np.asarray(result.image).astype(int) - np.asarray(result.composite))[inside].mean() > 0.5
 
 
+@pytest.mark.slow  # 8.5 s of CPU (per-test CPU time, process + children)
 def test_the_shipped_checkpoint_beats_copy_paste_on_real_people_it_never_saw():
     from relive.carousel.training import baselines, evaluate
 
