@@ -84,6 +84,10 @@ class Taste:
         """False for the all-zero taste (no slider moved yet)."""
         return bool(self.values.any())
 
+    def __deepcopy__(self, memo: dict) -> Taste:
+        """The Taste itself: it cannot change, so a copy (Gradio copies state per session) need not be made."""
+        return self
+
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         """The values, so numpy functions take a Taste where they take a vector."""
         return self.values if dtype is None else self.values.astype(dtype)

@@ -1,5 +1,6 @@
 """relive.genres: the 18 genres, parsing, validation and column mapping of preference vectors."""
 
+import copy
 import math
 
 import numpy as np
@@ -332,6 +333,7 @@ def test_a_taste_is_read_only_and_validate_hands_its_values_back_unchecked(monke
         taste.values[0] = 1.0
     monkeypatch.setattr(genres, "_describe_bad", lambda *a, **k: pytest.fail("a Taste was checked again"))
     assert genres.validate(taste) is taste.values and genres.Taste.of(taste) is taste
+    assert copy.deepcopy(taste) is taste  # immutable: Gradio's per-session copy of a state keeps it read-only
 
 
 def test_the_pet_and_the_prompt_take_a_taste_without_checking_it_again(monkeypatch):
