@@ -59,3 +59,28 @@ def test_clear_closes_every_family():
     cache.get("two", 2, lambda: Session("y", log))
     cache.clear()
     assert cache.keys("one") == cache.keys("two") == [] and sorted(log[-2:]) == ["close x", "close y"]
+
+
+def test_every_fusion_architecture_is_registered_under_its_checkpoint_name_and_corrects_the_same_way():
+    import numpy as np
+    import torch
+
+    from relive.backends.fusion.checkpoint import ARCHS, FusionConfig
+    from relive.backends.fusion.model import FUSION, build_model
+
+    assert FUSION.names() == list(ARCHS)  # the torch-free checkpoint check and the registry agree on the names
+    small = {"compact": {"work_size": 64, "widths": (8, 16, 32)},
+             "resnet50-transformer": {"base_width": 8, "d_model": 32, "n_heads": 4, "n_layers": 1, "work_size": 64}}
+    rng = np.random.default_rng(0)
+    bg, comp = (rng.integers(0, 256, (40, 48, 3), dtype=np.uint8) for _ in range(2))
+    alpha = np.zeros((40, 48), np.float32)
+    alpha[10:30, 12:36] = 1.0
+    for name in FUSION.names():
+        model = build_model(FusionConfig(arch=name, **small[name])).eval()
+        assert isinstance(model, FUSION.get(name))
+        with torch.inference_mode():
+            correct = model.correction(comp, bg, alpha, (10, 12), (20, 24))
+            rows = correct(0, 8, comp[10:18, 12:36])
+        # zero-initialised output layers: an untrained model of either architecture leaves the colours as they are
+        original = torch.from_numpy(comp[10:18, 12:36]).permute(2, 0, 1).float() / 255.0
+        assert rows.shape == (3, 8, 24) and torch.allclose(rows, original, atol=1e-3), name
