@@ -63,7 +63,7 @@ def feet_pixels(frame: tuple[int, int], feet: tuple[float, float] | None) -> tup
         return None
     x, y = (float(v) for v in feet)
     if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-        raise InvalidInput(f"feet position ({x:g}, {y:g}) must be relative, each between 0 and 1")
+        raise InvalidInput("feet position ({x:g}, {y:g}) must be relative, each between 0 and 1", x=x, y=y)
     return x * frame[0], y * frame[1]
 
 

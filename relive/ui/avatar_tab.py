@@ -92,7 +92,8 @@ def avatar(form, progress=gr.Progress()):
                          progress=report)
     kind = i18n.text("avatar.kind_ai" if result.is_diffusion else "avatar.kind_instant", lang)
     label = i18n.text(f"gen.{form.generator}", lang) if i18n.has(f"gen.{form.generator}") else result.label
-    lines = [f"**{kind}** · {label} · {sum(result.timings.values()):.1f} s", *result.notices]
+    lines = [f"**{kind}** · {label} · {sum(result.timings.values()):.1f} s",
+             *(i18n.message(notice, lang) for notice in result.notices)]
     if result.framing is not None and result.framing.faces_found > 1:
         lines.append(i18n.text("avatar.tap_another", lang))
     if result.prompt:  # the prompt is the model's English, shown as it was given

@@ -122,7 +122,8 @@ def fuse(form):
     """The avatar fused into one background: (before, after) and a note."""
     page = album.fuse_on(_scene(form), _avatar(form.cutout, form.avatar, form.lang), feet=(form.feet_x, form.feet_y),
                          scale=form.scale, shadow=form.shadow, model=load_fusion_model())
-    notes = [i18n.text("carousel.note", i18n.language(form.lang)), *page.fused.notices]
+    lang = i18n.language(form.lang)
+    notes = [i18n.text("carousel.note", lang), *(i18n.message(notice, lang) for notice in page.fused.notices)]
     return (page.fused.composite, album.labelled(page.fused.image)), "\n\n".join(notes)
 
 
@@ -162,7 +163,8 @@ def show_qr(kiosk: bool, lang: str | None, request: gr.Request):
 
 
 def model_problem() -> str:
-    """'' when the fusion checkpoint is there (the server loads it once it answers), else what is wrong and the fix."""
+    """'' when the fusion checkpoint is there (the server loads it once it answers), else what is wrong and the fix:
+    for the staff, in the log."""
     try:
         check_fusion_model()
     except ModelUnavailable as err:
@@ -178,9 +180,8 @@ def build_carousel_tab(cutout: gr.State, keepsakes: dict[str, gr.State], lang: g
     nothing is downloaded onto the kiosk itself: the QR code is the only way home."""
     save = ["fullscreen"] if kiosk else ["download", "fullscreen"]
     backgrounds = list_backgrounds()
-    problem = model_problem()
-    if problem:  # the other tabs work as usual; this one says what is missing and how to fix it
-        gr.Markdown("**" + t("carousel.unavailable") + "** " + problem, elem_id="carousel-model-problem")
+    if model_problem():  # the other tabs work as usual; this one asks the visitor to fetch the staff (the log says why)
+        gr.Markdown(t("carousel.unavailable"), elem_id="carousel-model-problem")
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
             avatar = PhotoInput(type="filepath", image_mode="RGBA", format="png", sources=["upload"], height=260,
