@@ -43,7 +43,7 @@ def test_the_names_the_library_shows_all_have_texts():
     from relive.avatar.generator import GENERATORS
     from relive.avatar.prompt import style_choices
     from relive.carousel.backgrounds import list_backgrounds
-    from relive.pet.catalog import SLOTS, creatures
+    from relive.pet.catalog import SLOTS, creatures, load_catalog
     from relive.pet.presets import PRESETS
     from relive.ui.pet_tab import SLIDER_GROUPS
 
@@ -52,12 +52,13 @@ def test_the_names_the_library_shows_all_have_texts():
         "group": list(SLIDER_GROUPS), "attr": [v for values in attributes.choices().values() for v in values],
         "style": [name for _, name in style_choices()], "gen": [name for _, name in GENERATORS.choices(True)],
         "field": list(attributes.choices()), "bg": [b.slug for b in list_backgrounds()],
+        "acc": [load_catalog().name(row) for row in range(len(load_catalog()))],
     }
     missing = [f"{prefix}.{name}" for prefix, values in names.items() for name in values
                if not i18n.has(f"{prefix}.{name}")]
     assert not missing
     # the English text of a library name is the name itself (the UI shows the same words as the API and CLI)
-    for prefix in ("genre", "creature", "preset", "slot", "attr"):
+    for prefix in ("genre", "creature", "preset", "slot", "attr", "acc"):
         for name in names[prefix]:
             assert i18n.text(f"{prefix}.{name}").strip("*") == name
     for background in list_backgrounds():

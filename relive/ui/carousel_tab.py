@@ -124,7 +124,7 @@ def fuse(form):
                          scale=form.scale, shadow=form.shadow, model=load_fusion_model())
     lang = i18n.language(form.lang)
     notes = [i18n.text("carousel.note", lang), *(i18n.message(notice, lang) for notice in page.fused.notices)]
-    return (page.fused.composite, album.labelled(page.fused.image)), "\n\n".join(notes)
+    return (page.fused.composite, album.labelled(page.fused.image, i18n.message(album.LABEL, lang))), "\n\n".join(notes)
 
 
 @friendly
@@ -141,8 +141,9 @@ def make_album(form, request: gr.Request, progress=gr.Progress()):
     # No size from the slider (it sizes the single picture): each album page stages the person at its spot's scale.
     pages = album.make_album(avatar, form.picks, shadow=form.shadow, model=load_fusion_model(), progress=report)
     folder = downloads.session_folder(request)
-    zip_path = souvenirs.write_takeaway(folder, pages, pet_card=form.pet_card, portrait=form.portrait)
-    gallery = [(album.labelled(page.fused.image), page_title(page, lang)) for page in pages]
+    label = i18n.message(album.LABEL, lang)  # drawn on each picture, in the visitor's language
+    zip_path = souvenirs.write_takeaway(folder, pages, pet_card=form.pet_card, portrait=form.portrait, label=label)
+    gallery = [(album.labelled(page.fused.image, label), page_title(page, lang)) for page in pages]
     return gallery, str(zip_path)
 
 
