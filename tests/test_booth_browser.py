@@ -118,6 +118,14 @@ def _in_view(page, selector: str) -> bool:
                                    return r.bottom > 0 && r.top < window.innerHeight; }""", selector)
 
 
+def _captions_over_pictures(page, gallery: str) -> list[str]:
+    """The captions in ``gallery`` that lie over their picture (point 7: a label never covers a picture)."""
+    return page.evaluate("""g => Array.from(document.querySelectorAll(g + ' .thumbnail-item')).filter((t) => {
+        const img = t.querySelector('img'), cap = t.querySelector('.caption-label');
+        return img && cap && cap.getBoundingClientRect().top < img.getBoundingClientRect().bottom - 1;
+    }).map((t) => t.innerText)""", gallery)
+
+
 def _top(page, selector: str) -> float:
     return page.evaluate("s => document.querySelector(s).getBoundingClientRect().top + window.scrollY", selector)
 
@@ -183,6 +191,7 @@ def test_a_whole_journey_on_a_phone_in_catalan_and_spanish(browser, app_url, gro
         assert _top(page, "#carousel-stage") < _top(page, "#carousel-fuse")
         captions = page.locator("#carousel-gallery .caption-label").all()
         assert captions and all(c.evaluate("e => e.scrollWidth <= e.clientWidth + 1") for c in captions)
+        assert not _captions_over_pictures(page, "#carousel-gallery")
         page.locator("#carousel-fuse").click()
         note = i18n.text("carousel.note", lang).replace("*", "")  # as shown: the Markdown rendered
         page.get_by_text(re.compile(re.escape(note[:30]))).first.wait_for(timeout=180_000)
@@ -195,6 +204,7 @@ def test_a_whole_journey_on_a_phone_in_catalan_and_spanish(browser, app_url, gro
         _idle(page)
         thumbs = page.locator("#album-gallery .thumbnail-item").all()
         assert len(thumbs) == 2 and all(t.bounding_box()["width"] >= 120 for t in thumbs)  # not 50 px strips
+        assert not _captions_over_pictures(page, "#album-gallery")
         gallery_text = page.locator("#album-gallery").inner_text()
         assert i18n.text("bg.main-stage", lang) in gallery_text, gallery_text
         _no_english(page, lang, "carousel")
