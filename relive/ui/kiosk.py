@@ -172,6 +172,13 @@ _SCRIPT = r"""
     }
   };
 
+  // A new try (a big action button): the errors of the last try go, so none stands beside the new result or error.
+  window.addEventListener('click', (e) => {
+    if (e.target.closest && e.target.closest('.big-action')) {
+      document.querySelectorAll('.toast-close').forEach((b) => b.click());
+    }
+  }, {capture: true});
+
   if (!cfg.kiosk) return;
 
   // Full screen after the first tap (browsers allow it only right after a user gesture). On the tap's click, not
