@@ -124,7 +124,8 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
             seen = gr.Markdown()
             with gr.Row():
                 fields = {name: gr.Dropdown([(choice("attr", value), value) for value in values],
-                                            value=attrs.PREFER_NOT_TO_SAY, label=t(f"field.{name}"), min_width=140)
+                                            value=attrs.PREFER_NOT_TO_SAY, label=t(f"field.{name}"), min_width=240,
+                                            elem_classes="attribute-choice")  # "prefereixo no dir-ho" whole
                           for name, values in attrs.choices().items()}
             suggest_button = gr.Button(t("avatar.suggest"), size="sm", elem_id="avatar-suggest")
             default = GENERATORS.default_name()

@@ -174,6 +174,7 @@ TEXT: dict[str, dict[str, str]] = {
         "idle.body": "Touch the screen to keep going. Starting over in",
         "countdown.smile": "Smile!",
         "countdown.no_camera": "No camera found: upload a photo instead.",
+        "webcam.access": "Click to Access Webcam",  # Gradio's own words (not translatable there): the script swaps them
         # the phone page behind the QR code
         "souvenir.title": "Your relive souvenirs",
         "souvenir.intro": "Tap to save your festival album on this phone.",
@@ -332,6 +333,7 @@ TEXT: dict[str, dict[str, str]] = {
         "idle.body": "Toca la pantalla per continuar. Tornem a començar d'aquí a",
         "countdown.smile": "Somriu!",
         "countdown.no_camera": "No s'ha trobat cap càmera: puja una foto.",
+        "webcam.access": "Toca aquí per obrir la càmera",
         "souvenir.title": "Els teus records de relive",
         "souvenir.intro": "Toca per guardar l'àlbum del festival en aquest mòbil.",
         "souvenir.download": "Descarrega",
@@ -489,6 +491,7 @@ TEXT: dict[str, dict[str, str]] = {
         "idle.body": "Toca la pantalla para continuar. Empezamos de nuevo en",
         "countdown.smile": "¡Sonríe!",
         "countdown.no_camera": "No se ha encontrado ninguna cámara: sube una foto.",
+        "webcam.access": "Toca aquí para abrir la cámara",
         "souvenir.title": "Tus recuerdos de relive",
         "souvenir.intro": "Toca para guardar el álbum del festival en este móvil.",
         "souvenir.download": "Descargar",
@@ -847,7 +850,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 # Texts the page script shows by itself (overlays), and the phone page: sent as plain strings, not keys.
-SCRIPT_KEYS = ("idle.title", "idle.body", "countdown.smile", "countdown.no_camera")
+SCRIPT_KEYS = ("idle.title", "idle.body", "countdown.smile", "countdown.no_camera", "webcam.access")
 
 
 def t(key: str) -> I18nData:

@@ -125,8 +125,20 @@ _SCRIPT = r"""
     R.lang = code;
     document.documentElement.lang = code;
     document.querySelectorAll('.lang-button').forEach((b) => b.classList.toggle('current', b.id === 'lang-' + code));
+    webcamWords();
     return true;
   };
+
+  // Gradio writes "Click to Access Webcam" in English whatever the language (not one of its translatable texts):
+  // the words are swapped for the visitor's language whenever the webcam's button appears.
+  function webcamWords() {
+    document.querySelectorAll('button > .wrap').forEach((wrap) => {
+      const words = Array.from(wrap.childNodes).find((n) => n.nodeType === 3 && n.nodeValue.trim());
+      const all = Object.values(cfg.texts).map((t) => t['webcam.access']);
+      if (words && all.includes(words.nodeValue.trim())) words.nodeValue = ' ' + say('webcam.access');
+    });
+  }
+  new MutationObserver(webcamWords).observe(document.body, {childList: true, subtree: true});
 
   // "Take my photo": open the webcam if needed, 3-2-1 in big digits, then press the webcam's capture button.
   R.takePhoto = async () => {
