@@ -126,6 +126,18 @@ def _captions_over_pictures(page, gallery: str) -> list[str]:
     }).map((t) => t.innerText)""", gallery)
 
 
+def _labels_under_buttons(page) -> list[str]:
+    """The labels of pictures that an icon button (full screen, remove, download) lies over (point 7)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('.block')).flatMap((block) => {
+        const label = block.querySelector(':scope > label[data-testid=block-label]');
+        const icons = block.querySelector('.icon-button-wrapper');
+        if (!label || !icons) return [];
+        const a = label.getBoundingClientRect(), b = icons.getBoundingClientRect();
+        const apart = !b.width || a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+        return apart ? [] : [block.id || label.innerText];
+    })""")
+
+
 def _top(page, selector: str) -> float:
     return page.evaluate("s => document.querySelector(s).getBoundingClientRect().top + window.scrollY", selector)
 
@@ -185,6 +197,7 @@ def test_a_whole_journey_on_a_phone_in_catalan_and_spanish(browser, app_url, gro
         assert page.get_by_text(i18n.text("error.consent", lang)).count() == 0  # the old errors went
         assert page.get_by_text(after_name).count() == 0
         assert _in_view(page, "#avatar-result")
+        assert not _labels_under_buttons(page)
         _no_english(page, lang, "avatar")
         _shot(page, f"phone_{lang}_avatar")
 
@@ -192,6 +205,7 @@ def test_a_whole_journey_on_a_phone_in_catalan_and_spanish(browser, app_url, gro
         page.get_by_role("tab", name=re.compile(r"^3 ·")).click()
         page.wait_for_function("() => !!document.querySelector('#carousel-avatar img')", timeout=60_000)
         assert _top(page, "#carousel-stage") < _top(page, "#carousel-fuse")
+        assert not _labels_under_buttons(page)
         captions = page.locator("#carousel-gallery .caption-label").all()
         assert captions and all(c.evaluate("e => e.scrollWidth <= e.clientWidth + 1") for c in captions)
         assert not _captions_over_pictures(page, "#carousel-gallery")
@@ -228,6 +242,7 @@ def test_pictures_keep_their_labels_above_them_on_a_laptop(browser, app_url):
             label = page.locator(f'{selector} label[data-testid="block-label"]').bounding_box()
             picture = page.locator(f"{selector} img").bounding_box()
             assert label["y"] + label["height"] <= picture["y"] + 1, selector
+            assert not _labels_under_buttons(page), selector
     finally:
         context.close()
 

@@ -50,6 +50,7 @@ label.selected, .wrap label {min-height: 52px; align-items: center;}
 .icon-button-wrapper button, button.icon-button, .icon-buttons button {min-width: 48px !important;
   min-height: 48px !important;}
 .icon-button-wrapper button svg, button.icon-button svg {width: 26px !important; height: 26px !important;}
+:root {--relive-icons: 11rem;}  /* a picture's label wraps before its (bigger) icon buttons */
 /* Sliders two to a row at most, so no track or number is cut. */
 .genre-slider, .placement-row > div {min-width: 230px !important;}
 /* The step indicator on one line in every language: the header wraps around it instead. */

@@ -33,7 +33,7 @@ CSS = """
 /* The block grows by the label's height instead of cutting the picture's bottom. */
 .block:has(> label[data-testid="block-label"].float) {height: auto !important; overflow: visible !important;}
 .block label[data-testid="block-label"].float {position: static !important; margin: 0.3rem 0 0.3rem 0.3rem;
-  width: fit-content;}
+  width: fit-content; max-width: calc(100% - var(--relive-icons, 5.5rem));}  /* clear of the icon buttons */
 /* Festival names in full, under their pictures: captions wrap instead of "Sunse…" and cover no picture. */
 #carousel-gallery .thumbnail-item, #album-gallery .thumbnail-item {aspect-ratio: auto !important;
   height: auto !important; display: flex !important; flex-direction: column;}
