@@ -53,12 +53,14 @@ def test_the_names_the_library_shows_all_have_texts():
         "style": [name for _, name in style_choices()], "gen": [name for _, name in GENERATORS.choices(True)],
         "field": list(attributes.choices()), "bg": [b.slug for b in list_backgrounds()],
         "acc": [load_catalog().name(row) for row in range(len(load_catalog()))],
+        "stage": sorted({stage.name for name in GENERATORS.names()  # a generator's stages, as its progress names them
+                         for stage in getattr(GENERATORS.get(name), "stages", ())} | {"stylize"}),
     }
     missing = [f"{prefix}.{name}" for prefix, values in names.items() for name in values
                if not i18n.has(f"{prefix}.{name}")]
     assert not missing
     # the English text of a library name is the name itself (the UI shows the same words as the API and CLI)
-    for prefix in ("genre", "creature", "preset", "slot", "attr", "acc"):
+    for prefix in ("genre", "creature", "preset", "slot", "attr", "acc", "stage"):
         for name in names[prefix]:
             assert i18n.text(f"{prefix}.{name}").strip("*") == name
     for background in list_backgrounds():
@@ -197,6 +199,17 @@ def test_a_message_is_its_english_text_and_renders_in_each_language():
     assert i18n.message(note, "fr-FR") == note  # a language relive does not speak: English
     assert i18n.message("a plain text, not a Message", "ca") == "a plain text, not a Message"
     assert i18n.message(Message("a brand-new note about {thing}", thing="x"), "es") == "a brand-new note about x"
+
+
+def test_progress_names_the_festival_and_the_stage_in_the_visitors_words():
+    """The album's progress names each page by its English title, the avatar's by the generator's stage: the UI
+    finds them in the visitor's language."""
+    from relive.carousel.backgrounds import list_backgrounds
+
+    first = list_backgrounds()[0]
+    assert i18n.translations("ca")[first.title] == i18n.text(f"bg.{first.slug}", "ca") != first.title
+    assert i18n.translations("es")[i18n.text("album.own_photo")] == "Mi foto del festival"
+    assert i18n.translations("es")["refiner"] == "acabado" and i18n.translations("en").get("refiner") == "refiner"
 
 
 def test_names_and_notes_inside_a_message_are_translated_with_it():

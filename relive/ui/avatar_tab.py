@@ -84,6 +84,7 @@ def avatar(form, progress=gr.Progress()):
         raise Mistake("error.photo", lang)
 
     def report(step: int, total: int, stage: str) -> None:
+        stage = i18n.translations(lang).get(stage, stage)  # the generator's stage ("refiner") in the visitor's words
         progress(step / max(total, 1), desc=i18n.text("avatar.progress", lang, stage=stage, step=step, total=total))
 
     taste = form.taste if form.taste is not None else np.zeros(genres.N_GENRES)  # no slider moved yet

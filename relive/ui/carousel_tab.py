@@ -136,6 +136,7 @@ def make_album(form, request: gr.Request, progress=gr.Progress()):
     avatar = _avatar(form.cutout, form.avatar, lang)
 
     def report(done: int, total: int, title: str) -> None:
+        title = i18n.translations(lang).get(title, title)  # the festival's English title in the visitor's words
         progress(done / total, desc=i18n.text("album.progress", lang, title=title, done=done, total=total))
 
     # No size from the slider (it sizes the single picture): each album page stages the person at its spot's scale.

@@ -98,6 +98,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.kind_ai": "AI-generated", "avatar.kind_instant": "instant cartoon filter, no AI image model",
         "avatar.tap_another": "Tap another face on your photo, then make the avatar again, to choose that person.",
         "avatar.prompt": "Prompt", "avatar.progress": "{stage}: step {step} of {total}",
+        "stage.base": "base", "stage.refiner": "refiner", "stage.turbo": "turbo", "stage.stylize": "stylize",
         "avatar.missing_intro": "Not available on this machine (the staff can add them):",
         "avatar.missing_reason": "They need model files or a graphics card that this machine does not have.",
         "carousel.note": ("**AI-edited**: lighting and colours adjusted by relive's fusion network. Drag the slider: "
@@ -259,6 +260,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.kind_ai": "Generat amb IA", "avatar.kind_instant": "filtre de dibuix instantani, sense model d'IA",
         "avatar.tap_another": "Toca una altra cara de la foto i torna a fer l'avatar per triar aquesta persona.",
         "avatar.prompt": "Indicació", "avatar.progress": "{stage}: pas {step} de {total}",
+        "stage.base": "esbós", "stage.refiner": "acabat", "stage.turbo": "turbo", "stage.stylize": "dibuix",
         "avatar.missing_intro": "No disponibles en aquesta màquina (el personal els pot afegir):",
         "avatar.missing_reason": "Necessiten fitxers de model o una targeta gràfica que aquesta màquina no té.",
         "carousel.note": ("**Editat amb IA**: la llum i els colors els ajusta la xarxa de fusió de relive. Arrossega "
@@ -417,6 +419,7 @@ TEXT: dict[str, dict[str, str]] = {
         "avatar.kind_ai": "Generado con IA", "avatar.kind_instant": "filtro de dibujo instantáneo, sin modelo de IA",
         "avatar.tap_another": "Toca otra cara de la foto y vuelve a hacer el avatar para elegir a esa persona.",
         "avatar.prompt": "Indicación", "avatar.progress": "{stage}: paso {step} de {total}",
+        "stage.base": "boceto", "stage.refiner": "acabado", "stage.turbo": "turbo", "stage.stylize": "dibujo",
         "avatar.missing_intro": "No disponibles en esta máquina (el personal puede añadirlos):",
         "avatar.missing_reason": "Necesitan archivos de modelo o una tarjeta gráfica que esta máquina no tiene.",
         "carousel.note": ("**Editado con IA**: la luz y los colores los ajusta la red de fusión de relive. Arrastra "
@@ -905,8 +908,9 @@ def words(lang: str) -> dict[str, str]:
     return {**TEXT[DEFAULT], **TEXT.get(lang, {}), **translations(lang)}
 
 
-# Names the library puts into its messages that the UI already translates (a style's label).
-_NAMED_IN_MESSAGES = ("style.",)
+# Names the library puts into its messages and progress that the UI already translates: a style's label, a
+# festival's title, the own photo's page, a generator's stage.
+_NAMED_IN_MESSAGES = ("style.", "bg.", "album.own_photo", "stage.")
 
 
 def translations(lang: str) -> dict[str, str]:
