@@ -484,7 +484,7 @@ def build_prompt(vector_or_top_genres: PromptSource, *, attributes: Attributes |
 
 def _check_seed(seed: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidInput(f"seed={seed!r} is not usable; give a whole number ≥ 0")
+        raise InvalidInput("seed={seed!r} is not usable; give a whole number ≥ 0", seed=seed)
     return int(seed)
 
 
@@ -591,7 +591,7 @@ def fit_to_window(fragments: list[Fragment], limit: int = CLIP_MAX_TOKENS) -> tu
     while count_tokens(text := ", ".join(f.text for f in kept)) > limit:
         weakest = min(range(len(kept)), key=lambda i: (kept[i].keep, -i))  # ties: drop the later one
         if kept[weakest].keep == math.inf:
-            raise InvalidInput(f"the essential prompt ({count_tokens(text)} tokens) exceeds CLIP's {limit}; "
-                               "shorten the style lead or the person description")
+            raise InvalidInput("the essential prompt ({tokens} tokens) exceeds CLIP's {limit}; shorten the style "
+                               "lead or the person description", tokens=count_tokens(text), limit=limit)
         dropped.append(kept.pop(weakest).text)
     return text, dropped

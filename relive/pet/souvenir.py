@@ -65,7 +65,7 @@ def make_pet(taste: genres.Taste | np.ndarray, *, creature: str | None = None, s
     taste = genres.Taste.of(taste)
     vec = taste.values
     if not 64 <= size <= 4096:
-        raise InvalidInput(f"pet size must be between 64 and 4096 pixels, got {size}")
+        raise InvalidInput("pet size must be between 64 and 4096 pixels, got {size}", size=size)
     catalog = catalog or load_catalog()
     match = choose(taste, catalog, strategy, seed)
     # No taste yet (all zero): the creature waits, bare, for the first slider to move.
