@@ -2,40 +2,49 @@
 
     report = soak(url, visits=2000, visitors=8, pid=server_pid, tmp=the app's RELIVE_TMP)
 
-Each visit is a fresh Gradio session (its own ``gradio_client.Client``), as a new visitor at the kiosk is, and is
-one of (:data:`VISITS`):
+``visitors`` kiosks run at once, each a ``gradio_client.Client`` that serves one visitor after the other; every
+visit is a fresh Gradio session (``reset_session``: what the kiosk's start-over or idle reset does to its page, so
+the previous visitor's session closes and its state is dropped) and is one of (:data:`VISITS`):
 
-* **full** — /pet, /avatar (instant), /fuse, /album of two backgrounds, the album's zip downloaded over HTTP;
+* **full** — /pet, /avatar (instant), /fuse, /album of two backgrounds, the album's zip downloaded over HTTP, and
+  the QR code's phone page and a file from it (``/souvenirs/<token>``; the token is the album's scratch folder,
+  found in the app's temp folder by the zip's content: the QR image itself only reaches the page);
 * **abandoned** — /pet and /avatar, then the visitor walks away (the session just stops);
 * **idle** — /pet only, then the page is left alone until the kiosk starts over (a new session).
 
-``visitors`` visits run at once. A sampler reads, every :data:`SAMPLE_S` seconds, the server's RSS (with its
+A sampler reads, every :data:`SAMPLE_S` seconds, the server's RSS (with its
 children), its open files and threads (``/proc``) and the scratch folders in the app's temp folder. The run
 passes when there are no errors, the RSS after the warm-up grows ≤ :data:`MAX_RSS_GROWTH_MB`, open files and
 threads end where they were after the warm-up (± :data:`FLAT_SLACK`), and the temp folder never holds more
 session folders than the visits that made one within the retention window (+ one sweep period).
 
 ``python bench/soak.py [visits] [visitors]`` launches the app itself (with ``MALLOC_ARENA_MAX=2``, as ``make run``
-does, and a 60 s retention window so that a compressed day crosses it many times) and prints the figures.
+does, and a 60 s retention window so that a compressed day crosses it many times), prints the figures with their
+targets and writes them, with the samples, to ``soak-<visits>.json`` and ``soak-<visits>.md`` (in ``--out``, by
+default the current folder).
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
 import os
 import shutil
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 from common import Figure  # noqa: E402
-from load import _fixtures, _forget, _Worker, rss_mb  # noqa: E402
+from load import _digest, _fixtures, _forget, _Worker, rss_mb  # noqa: E402
 
 VISITS = {"full": 0.5, "abandoned": 0.25, "idle": 0.25}
 ALBUM_PAGES = 2
@@ -111,9 +120,25 @@ class _Visit(_Worker):
             gallery, zip_path = result
             if len(gallery) != ALBUM_PAGES or not zipfile_ok(zip_path):
                 raise AssertionError(f"album: {len(gallery)} pages, zip {zip_path!r}")
+            self.phone_download(_digest(zip_path))
             _forget(zip_path, *(item["image"] for item in gallery))
 
         return [handle_file(str(self.fixtures["avatar"])), slugs, 0.6, True], "/album", check
+
+    def phone_download(self, zip_digest: str) -> None:
+        """What a phone does with the QR code: its page, then the album's zip (it must be this very album)."""
+        scratch = self.fixtures["app_tmp"] / "scratch"
+        zips = [z for z in scratch.glob("*/*.zip")] if scratch.is_dir() else []
+        mine = next((z for z in zips if _digest(z) == zip_digest), None)
+        if mine is None:
+            raise AssertionError("album: no scratch folder holds this album's zip (nothing behind the QR code)")
+        page = f"{self.url}/souvenirs/{mine.parent.name}"
+        with urllib.request.urlopen(page, timeout=30) as answer:
+            if mine.name not in answer.read().decode():
+                raise AssertionError("album: the phone page does not offer the zip")
+        with urllib.request.urlopen(f"{page}/{mine.name}", timeout=30) as answer:
+            if hashlib.sha256(answer.read()).hexdigest() != zip_digest:
+                raise AssertionError("album: the phone got another zip than the kiosk")
 
     def request(self, endpoint: str):
         return self.album() if endpoint == "/album" else super().request(endpoint)
@@ -130,20 +155,45 @@ STEPS = {"full": ("/pet", "/avatar instant", "/fuse", "/album"), "abandoned": ("
          "idle": ("/pet",)}
 
 
-def _one_visit(index: int, kind: str, url: str, fixtures: dict, folder: Path, made_folder: list) -> list[str]:
-    visit = _Visit(index, url, fixtures, 0, folder / f"visit-{index}", [0.0, 0.0])
+class _Kiosks:
+    """One ``gradio_client.Client`` per kiosk (visitor thread), kept from one visitor to the next like the kiosk's
+    browser; :meth:`close_all` ends them after the run."""
+
+    def __init__(self):
+        self.mine = threading.local()
+        self.opened = []
+        self.lock = threading.Lock()
+
+    def visit(self, visit: _Visit) -> None:
+        """Give ``visit`` this kiosk's client with a fresh session (the start-over between two visitors)."""
+        client = getattr(self.mine, "client", None)
+        if client is None:
+            visit.connect()
+            self.mine.client = visit.client
+            with self.lock:
+                self.opened.append(visit.client)
+        else:
+            client.reset_session()
+            visit.client = client
+
+    def close_all(self) -> None:
+        with self.lock:
+            for client in self.opened:
+                client.close()
+            self.opened.clear()
+
+
+def _one_visit(index: int, kind: str, url: str, fixtures: dict, folder: Path, made_folder: list,
+               kiosks: _Kiosks) -> list[str]:
+    visit = _Visit(index, url, fixtures, 0, folder / f"kiosk-{threading.get_ident()}", [0.0, 0.0])
     try:
-        visit.connect()
+        kiosks.visit(visit)
         for endpoint in STEPS[kind]:
             visit.call(endpoint)
             if endpoint in ("/fuse", "/album"):
                 made_folder.append(time.monotonic())
     except Exception as err:  # noqa: BLE001 — a visit that cannot even connect is an error, not a crash
         return [f"visit {index} ({kind}): {type(err).__name__}: {err}"]
-    finally:
-        if visit.client is not None:
-            visit.client.close()
-        shutil.rmtree(folder / f"visit-{index}", ignore_errors=True)
     return [c.error for c in visit.calls if not c.ok] + visit.leaks
 
 
@@ -155,7 +205,8 @@ def soak(url: str, visits: int, visitors: int, pid: int | None, tmp: Path, seed:
     plan = [kinds[i % len(kinds)] for i in range(WARM_UP_VISITS)]
     plan += list(rng.choice(kinds, size=max(0, visits - WARM_UP_VISITS), p=list(VISITS.values())))
     folder = Path(tempfile.mkdtemp(prefix="relive-soak-"))
-    fixtures = _fixtures(folder, seed)
+    fixtures = {**_fixtures(folder, seed), "app_tmp": tmp}
+    kiosks = _Kiosks()
     made_folder: list[float] = []
     errors: list[str] = []
     began = time.monotonic()
@@ -169,29 +220,29 @@ def soak(url: str, visits: int, visitors: int, pid: int | None, tmp: Path, seed:
 
     try:
         with ThreadPoolExecutor(visitors) as pool:
-            for found in pool.map(lambda i: _one_visit(i, plan[i], url, fixtures, folder, made_folder),
-                                  range(WARM_UP_VISITS)):
-                errors += found
-        warm = sample()
-        samples = [warm]
-        stop = threading.Event()
+            def visits(indices):
+                return [e for found in pool.map(lambda i: _one_visit(i, plan[i], url, fixtures, folder, made_folder,
+                                                                       kiosks), indices) for e in found]
 
-        def sampler():
-            while not stop.wait(SAMPLE_S):
-                samples.append(sample())
+            errors += visits(range(WARM_UP_VISITS))
+            warm = sample()
+            samples = [warm]
+            stop = threading.Event()
 
-        watcher = threading.Thread(target=sampler, daemon=True)
-        watcher.start()
-        with ThreadPoolExecutor(visitors) as pool:
-            for found in pool.map(lambda i: _one_visit(i, plan[i], url, fixtures, folder, made_folder),
-                                  range(WARM_UP_VISITS, len(plan))):
-                errors += found
-        stop.set()
-        watcher.join()
+            def sampler():
+                while not stop.wait(SAMPLE_S):
+                    samples.append(sample())
+
+            watcher = threading.Thread(target=sampler, daemon=True)
+            watcher.start()
+            errors += visits(range(WARM_UP_VISITS, len(plan)))
+            stop.set()
+            watcher.join()
         time.sleep(SAMPLE_S)  # let the last sessions' cleanup run
         end = sample()
         samples.append(end)
     finally:
+        kiosks.close_all()
         shutil.rmtree(folder, ignore_errors=True)
     counts = {k: plan.count(k) for k in kinds}
     return SoakReport(counts, time.monotonic() - began, errors, warm, end, samples)
@@ -211,13 +262,16 @@ def soak_app(visits: int, visitors: int) -> SoakReport:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(visits: int = 2000, visitors: int = 8) -> list[Figure]:
+def run(visits: int = 2000, visitors: int = 8, out: Path | None = None) -> list[Figure]:
+    """Soak a freshly launched app; the figures with their targets, also written to ``out`` (JSON and markdown)."""
     report = soak_app(visits, visitors)
     print(report.table(), file=sys.stderr)
     load = f"load average {os.getloadavg()[0]:.1f} at the end"
-    return [
-        Figure(f"soak: {sum(report.visits.values())} visits, {visitors} at once (wall)", report.seconds / 60, "min",
-               "≤ 20 min", f"{report.visits}; {load}"),
+    day = sum(report.visits.values())
+    figures = [
+        Figure(f"soak: {day} visits, {visitors} at once (wall)", report.seconds / 60, "min",
+               "≤ 20 min for 2,000", f"{report.visits}; {load}"),
+        Figure("soak: visits per minute", day / (report.seconds / 60), "/min", "≥ 100 (2,000 in 20 min)"),
         Figure("soak: errors", len(report.errors), "", "0"),
         Figure("soak: server RSS growth after the warm-up", report.rss_growth_mb, "MB", f"≤ {MAX_RSS_GROWTH_MB} MB",
                f"warm {report.warm.rss_mb:.0f} MB, end {report.end.rss_mb:.0f} MB"),
@@ -229,9 +283,28 @@ def run(visits: int = 2000, visitors: int = 8) -> list[Figure]:
                "≤ 0", f"retention {RETENTION_S:.0f} s, most folders at once "
                       f"{max(s.folders for s in report.samples)}"),
     ]
+    if out is not None:
+        _write_summary(out / f"soak-{day}", report, figures, visitors)
+    return figures
+
+
+def _write_summary(stem: Path, report: SoakReport, figures: list[Figure], visitors: int) -> None:
+    """``stem``.json (figures, errors, every sample) and ``stem``.md (the figures as a RESULTS.md table)."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    summary = {"visits": report.visits, "visitors": visitors, "seconds": report.seconds,
+               "retention_s": RETENTION_S, "figures": [asdict(f) for f in figures], "errors": report.errors,
+               "warm": asdict(report.warm), "end": asdict(report.end), "samples": [asdict(s) for s in report.samples]}
+    stem.with_suffix(".json").write_text(json.dumps(summary, indent=1))
+    rows = ["| figure | value | target | note |", "|---|---|---|---|", *(f.row() for f in figures)]
+    stem.with_suffix(".md").write_text("\n".join(rows) + "\n")
+    print(f"summary → {stem}.json, {stem}.md", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:3]]
-    for fig in run(*args):
+    parser = argparse.ArgumentParser(description="a festival day against one app process")
+    parser.add_argument("visits", type=int, nargs="?", default=2000)
+    parser.add_argument("visitors", type=int, nargs="?", default=8, help="kiosks at once")
+    parser.add_argument("--out", type=Path, default=Path.cwd(), help="folder for soak-<visits>.json and .md")
+    args = parser.parse_args()
+    for fig in run(args.visits, args.visitors, args.out):
         print(fig.row())

@@ -47,6 +47,8 @@ WEIGHTS = {"sim_global": 0.5, "w_error": 0.2, "min_sim": 0.15, "min_corr": 0.15}
 # Combinations (users × N³) bounded at once per thread: ~2,000 users of the shipped catalogue, whose per-user
 # arrays (a few hundred kB) stay in L2.
 _BLOCK_ELEMENTS = 1 << 21
+# Below this many users a second thread costs more than it saves (a visitor's single pet: one chunk, no thread).
+_MIN_USERS_PER_THREAD = 256
 # Rounding slack when pruning by the float64 score bound: a few dozen float64 operations on values of order 1 err
 # by ~1e-15; the bound and the exact scores of _exact_scores may differ by that much.
 _BOUND_SLACK = 1e-9
@@ -185,7 +187,11 @@ def match_batch(users: np.ndarray, catalog: Catalog, top_n: int = TOP_N) -> tupl
         raise genres.InvalidGenres(f"top_n must be at least 1, got {top_n}")
     p = _prepare(catalog)
     n = tuple(min(top_n, len(r)) for r in p.slot_rows)
-    chunk = max(1, _BLOCK_ELEMENTS // (n[0] * n[1] * n[2]))
+    cores = usable_cores()
+    blocks = max(1, -(-len(users) // max(1, _BLOCK_ELEMENTS // (n[0] * n[1] * n[2]))))  # ceil: chunks of at most that
+    if len(users) >= cores * _MIN_USERS_PER_THREAD:
+        blocks = -(-blocks // cores) * cores  # whole rounds of equal chunks: no core idles while one finishes
+    chunk = max(1, -(-len(users) // blocks))
     rows = np.empty((len(users), 3), dtype=np.intp)
     scores = np.empty(len(users))
 
@@ -197,7 +203,7 @@ def match_batch(users: np.ndarray, catalog: Catalog, top_n: int = TOP_N) -> tupl
     if len(starts) == 1:
         match_chunk(0)
     else:  # one BLAS thread per worker: BLAS's own threads would fight the workers for the same cores
-        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(min(len(starts), usable_cores())) as pool:
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(min(len(starts), cores)) as pool:
             list(pool.map(match_chunk, starts))
     return rows, scores
 
