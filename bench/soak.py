@@ -123,7 +123,7 @@ class _Visit(_Worker):
             self.phone_download(_digest(zip_path))
             _forget(zip_path, *(item["image"] for item in gallery))
 
-        return [handle_file(str(self.fixtures["avatar"])), slugs, 0.6, True], "/album", check
+        return [handle_file(str(self.fixtures["avatar"])), slugs, True], "/album", check
 
     def phone_download(self, zip_digest: str) -> None:
         """What a phone does with the QR code: its page, then the album's zip (it must be this very album)."""
