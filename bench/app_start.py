@@ -9,20 +9,11 @@ from __future__ import annotations
 import os
 import time
 
-from common import Figure
+from common import Figure, cpu_seconds
 
 from relive.testing import launch_app, stop_app
 
 REPEAT = 5
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a running process (Linux /proc; NaN elsewhere)."""
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def start_seconds() -> tuple[float, float]:
@@ -30,7 +21,7 @@ def start_seconds() -> tuple[float, float]:
     start = time.perf_counter()
     proc, _ = launch_app()  # returns as soon as the server answers
     elapsed = time.perf_counter() - start
-    cpu = _cpu_seconds(proc.pid)
+    cpu = cpu_seconds(proc.pid)
     stop_app(proc)
     return elapsed, cpu
 

@@ -43,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from common import Figure  # noqa: E402
+from common import Figure, cpu_seconds  # noqa: E402
 from load import _digest, _fixtures, _forget, _Worker, rss_mb  # noqa: E402
 
 VISITS = {"full": 0.5, "abandoned": 0.25, "idle": 0.25}
@@ -64,6 +64,7 @@ class Sample:
     threads: int | None
     folders: int  # session scratch folders in the app's temp folder
     allowed: int  # visits that made a folder within the retention window + one sweep period
+    cpu_s: float | None = None  # the server's CPU time so far (user + system)
 
 
 @dataclass
@@ -78,6 +79,12 @@ class SoakReport:
     @property
     def rss_growth_mb(self) -> float:
         return (self.end.rss_mb or np.nan) - (self.warm.rss_mb or np.nan)
+
+    @property
+    def server_cpu_per_visit(self) -> float:
+        """The server's CPU seconds per visit after the warm-up: what bounds visits per minute on a given box."""
+        measured = sum(self.visits.values()) - WARM_UP_VISITS
+        return ((self.end.cpu_s or np.nan) - (self.warm.cpu_s or np.nan)) / max(1, measured)
 
     @property
     def most_folders_over_allowed(self) -> int:
@@ -216,7 +223,8 @@ def soak(url: str, visits: int, visitors: int, pid: int | None, tmp: Path, seed:
         window = RETENTION_S + SWEEP_S
         # a visit's folder may also outlive the window by the time the visit itself took: count generously
         return Sample(now - began, rss_mb(pid), _proc_count(pid, "fd"), _proc_count(pid, "task"),
-                      _session_folders(tmp), sum(1 for t in list(made_folder) if now - t <= window) + visitors)
+                      _session_folders(tmp), sum(1 for t in list(made_folder) if now - t <= window) + visitors,
+                      cpu_seconds(pid))
 
     try:
         with ThreadPoolExecutor(visitors) as pool:
@@ -272,6 +280,9 @@ def run(visits: int = 2000, visitors: int = 8, out: Path | None = None) -> list[
         Figure(f"soak: {day} visits, {visitors} at once (wall)", report.seconds / 60, "min",
                "≤ 20 min for 2,000", f"{report.visits}; {load}"),
         Figure("soak: visits per minute", day / (report.seconds / 60), "/min", "≥ 100 (2,000 in 20 min)"),
+        Figure("soak: server CPU time per visit (after the warm-up)", report.server_cpu_per_visit, "s", "",
+               f"at most {60 * (os.cpu_count() or 1) / report.server_cpu_per_visit:.0f} visits/min on "
+               f"{os.cpu_count()} cores"),
         Figure("soak: errors", len(report.errors), "", "0"),
         Figure("soak: server RSS growth after the warm-up", report.rss_growth_mb, "MB", f"≤ {MAX_RSS_GROWTH_MB} MB",
                f"warm {report.warm.rss_mb:.0f} MB, end {report.end.rss_mb:.0f} MB"),
