@@ -2,9 +2,10 @@
 
     report = soak(url, visits=2000, visitors=8, pid=server_pid, tmp=the app's RELIVE_TMP)
 
-``visitors`` kiosks run at once, each a ``gradio_client.Client`` that serves one visitor after the other; every
-visit is a fresh Gradio session (``reset_session``: what the kiosk's start-over or idle reset does to its page, so
-the previous visitor's session closes and its state is dropped) and is one of (:data:`VISITS`):
+Each visit is a fresh Gradio session (its own ``gradio_client.Client``, closed at the end: the page is gone, as
+after the kiosk's start-over or idle reset; one client per kiosk with ``Client.reset_session`` between visitors
+grew the server by 672 MB over 200 visits against 241 MB this way: the old sessions apparently stayed open) and is
+one of (:data:`VISITS`):
 
 * **full** — /pet, /avatar (instant), /fuse, /album of two backgrounds, the album's zip downloaded over HTTP, and
   the QR code's phone page and a file from it (``/souvenirs/<token>``; the token is the album's scratch folder,
@@ -12,7 +13,7 @@ the previous visitor's session closes and its state is dropped) and is one of (:
 * **abandoned** — /pet and /avatar, then the visitor walks away (the session just stops);
 * **idle** — /pet only, then the page is left alone until the kiosk starts over (a new session).
 
-A sampler reads, every :data:`SAMPLE_S` seconds, the server's RSS (with its
+``visitors`` visits run at once. A sampler reads, every :data:`SAMPLE_S` seconds, the server's RSS (with its
 children), its open files and threads (``/proc``) and the scratch folders in the app's temp folder. The run
 passes when there are no errors, the RSS after the warm-up grows ≤ :data:`MAX_RSS_GROWTH_MB`, open files and
 threads end where they were after the warm-up (± :data:`FLAT_SLACK`), and the temp folder never holds more
@@ -162,45 +163,20 @@ STEPS = {"full": ("/pet", "/avatar instant", "/fuse", "/album"), "abandoned": ("
          "idle": ("/pet",)}
 
 
-class _Kiosks:
-    """One ``gradio_client.Client`` per kiosk (visitor thread), kept from one visitor to the next like the kiosk's
-    browser; :meth:`close_all` ends them after the run."""
-
-    def __init__(self):
-        self.mine = threading.local()
-        self.opened = []
-        self.lock = threading.Lock()
-
-    def visit(self, visit: _Visit) -> None:
-        """Give ``visit`` this kiosk's client with a fresh session (the start-over between two visitors)."""
-        client = getattr(self.mine, "client", None)
-        if client is None:
-            visit.connect()
-            self.mine.client = visit.client
-            with self.lock:
-                self.opened.append(visit.client)
-        else:
-            client.reset_session()
-            visit.client = client
-
-    def close_all(self) -> None:
-        with self.lock:
-            for client in self.opened:
-                client.close()
-            self.opened.clear()
-
-
-def _one_visit(index: int, kind: str, url: str, fixtures: dict, folder: Path, made_folder: list,
-               kiosks: _Kiosks) -> list[str]:
-    visit = _Visit(index, url, fixtures, 0, folder / f"kiosk-{threading.get_ident()}", [0.0, 0.0])
+def _one_visit(index: int, kind: str, url: str, fixtures: dict, folder: Path, made_folder: list) -> list[str]:
+    visit = _Visit(index, url, fixtures, 0, folder / f"visit-{index}", [0.0, 0.0])
     try:
-        kiosks.visit(visit)
+        visit.connect()
         for endpoint in STEPS[kind]:
             visit.call(endpoint)
             if endpoint in ("/fuse", "/album"):
                 made_folder.append(time.monotonic())
     except Exception as err:  # noqa: BLE001 — a visit that cannot even connect is an error, not a crash
         return [f"visit {index} ({kind}): {type(err).__name__}: {err}"]
+    finally:
+        if visit.client is not None:
+            visit.client.close()  # the page is gone: Gradio sees the session close, as after a kiosk's reset
+        shutil.rmtree(folder / f"visit-{index}", ignore_errors=True)
     return [c.error for c in visit.calls if not c.ok] + visit.leaks
 
 
@@ -213,7 +189,6 @@ def soak(url: str, visits: int, visitors: int, pid: int | None, tmp: Path, seed:
     plan += list(rng.choice(kinds, size=max(0, visits - WARM_UP_VISITS), p=list(VISITS.values())))
     folder = Path(tempfile.mkdtemp(prefix="relive-soak-"))
     fixtures = {**_fixtures(folder, seed), "app_tmp": tmp}
-    kiosks = _Kiosks()
     made_folder: list[float] = []
     errors: list[str] = []
     began = time.monotonic()
@@ -229,8 +204,8 @@ def soak(url: str, visits: int, visitors: int, pid: int | None, tmp: Path, seed:
     try:
         with ThreadPoolExecutor(visitors) as pool:
             def visits(indices):
-                return [e for found in pool.map(lambda i: _one_visit(i, plan[i], url, fixtures, folder, made_folder,
-                                                                       kiosks), indices) for e in found]
+                return [e for found in pool.map(lambda i: _one_visit(i, plan[i], url, fixtures, folder, made_folder),
+                                                   indices) for e in found]
 
             errors += visits(range(WARM_UP_VISITS))
             warm = sample()
@@ -250,7 +225,6 @@ def soak(url: str, visits: int, visitors: int, pid: int | None, tmp: Path, seed:
         end = sample()
         samples.append(end)
     finally:
-        kiosks.close_all()
         shutil.rmtree(folder, ignore_errors=True)
     counts = {k: plan.count(k) for k in kinds}
     return SoakReport(counts, time.monotonic() - began, errors, warm, end, samples)
