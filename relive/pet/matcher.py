@@ -184,7 +184,7 @@ def match_batch(users: np.ndarray, catalog: Catalog, top_n: int = TOP_N) -> tupl
     the GIL in the array work)."""
     users = np.ascontiguousarray(np.atleast_2d(genres.validate(users)))  # one compiled layout (pruning)
     if top_n < 1:
-        raise genres.InvalidGenres(f"top_n must be at least 1, got {top_n}")
+        raise genres.InvalidGenres("top_n must be at least 1, got {top_n}", top_n=top_n)
     p = _prepare(catalog)
     n = tuple(min(top_n, len(r)) for r in p.slot_rows)
     cores = usable_cores()
