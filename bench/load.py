@@ -292,14 +292,16 @@ class _Worker:
 
         return [str(creature), AUTO, AUTO, AUTO, *taste], "/pet", check
 
-    def avatar(self, generator: str):
+    def avatar(self, generator: str, taste: list[float] | None = None):
+        """/avatar wearing ``taste``, the one the session's last /pet was made with; without it, a /pet with one
+        of a few fixed tastes is made first (untimed: only the /avatar call is measured)."""
         from gradio_client import handle_file
 
         from relive.pet.catalog import creatures
 
-        taste = self.fixtures["avatar_taste"][self.index % len(self.fixtures["avatar_taste"])]
-        # the avatar wears the session's taste, made by /pet (untimed: only the /avatar call is measured)
-        self.client.predict(next(iter(creatures())), AUTO, AUTO, AUTO, *taste, api_name="/pet")
+        if taste is None:
+            taste = self.fixtures["avatar_taste"][self.index % len(self.fixtures["avatar_taste"])]
+            self.client.predict(next(iter(creatures())), AUTO, AUTO, AUTO, *taste, api_name="/pet")
         args = [handle_file(str(self.fixtures["photo"])), True, "woman", "adult", "prefer not to say", "comic",
                 generator, self.avatar_seed, False]
         key = ("avatar", generator, self.avatar_seed, tuple(taste))

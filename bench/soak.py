@@ -124,6 +124,8 @@ def _session_folders(tmp: Path) -> int:
 class _Visit(_Worker):
     """One visitor: load.py's client calls plus the album and its download."""
 
+    session_taste: list[float] | None = None  # the taste of the visit's last /pet
+
     def album(self):
         from gradio_client import handle_file
 
@@ -153,8 +155,17 @@ class _Visit(_Worker):
             if hashlib.sha256(answer.read()).hexdigest() != zip_digest:
                 raise AssertionError("album: the phone got another zip than the kiosk")
 
+    def pet(self):
+        args, api_name, check = super().pet()
+        self.session_taste = args[4:]  # creature, three swaps, then the taste
+        return args, api_name, check
+
     def request(self, endpoint: str):
-        return self.album() if endpoint == "/album" else super().request(endpoint)
+        if endpoint == "/album":
+            return self.album()
+        if endpoint == "/avatar instant":  # the visit's own pet set the session's taste: no second /pet
+            return self.avatar("instant", self.session_taste)
+        return super().request(endpoint)
 
 
 def zipfile_ok(path) -> bool:
