@@ -17,8 +17,8 @@ def mark_survivors(users, vectors, cos, corr, dots, centred_dots, cand_h, cand_f
                    inverse_sum_norms, inverse_centred_sum_norms, w_slope, w_centre, weights, margin, keep):
     """Set ``keep[u, c]`` (U, Nh·Nf·Nt) for the combinations whose score bound reaches the floor less ``margin``.
 
-    The bound is the score with w_error replaced by its bound 1 − w_slope·|D − w_centre| (``matcher._best_of_top_n``
-    explains it); the floor is the exact score of the combination with the highest bound. ``weights`` are
+    The bound is the score with its w_error term replaced by the bound weight − w_slope·|D − w_centre| (w_slope
+    carries the weight; ``matcher._best_of_top_n`` explains it); the floor is the exact score of the combination with the highest bound. ``weights`` are
     (sim_global / 2, w_error, min_sim, min_corr); the two inverse-norm tables are (H, F, T), indexed by each
     catalogue row's ``slot_position``. The other inputs are ``matcher``'s per-user arrays: cosines,
     correlations and unit dots (U, A), candidate rows (U, N·)."""
