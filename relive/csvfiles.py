@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -20,3 +21,8 @@ def drop_blank_rows(table: pd.DataFrame) -> pd.DataFrame:
 def csv_line(index: int) -> int:
     """The file line of a data row, from its index in a table read without skipping blank lines."""
     return int(index) + 2  # line 1 is the header
+
+
+def csv_lines(index: pd.Index) -> np.ndarray:
+    """:func:`csv_line` of every row of a table at once."""
+    return index.to_numpy(dtype=np.int64) + csv_line(0)

@@ -614,7 +614,9 @@ def genre_backdrop(genres: list[str] | tuple[str, ...] = (), size: int = 1024, *
     return _backdrop(names, size, seed_entropy(seed)).copy()
 
 
-@lru_cache(maxsize=64)
+# A few: a 1024 px backdrop is 3 MB and each visitor's seed makes a new one; the cache only serves the same
+# visitor trying another style (64 of them grew a festival day's memory by up to ~200 MB).
+@lru_cache(maxsize=8)
 def _backdrop(names: tuple[str, ...], size: int, seed: int) -> Image.Image:
     rng = np.random.default_rng([seed, *map(list(LOOKS).index, names)])
     canvas = Canvas(size, rng)

@@ -10,9 +10,12 @@ place only when the whole input was processed, so a failed run leaves no partial
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,14 +24,15 @@ import pandas as pd
 from tqdm import tqdm
 
 from relive import genres
-from relive.csvfiles import csv_line, drop_blank_rows
+from relive.csvfiles import csv_lines, drop_blank_rows
 from relive.errors import InvalidGenres, InvalidInput
 from relive.pet.catalog import SLOTS, Catalog
 from relive.pet.matcher import TOP_N, match_batch
 
 ID_COLUMN = "UserID"
 OUTPUT_COLUMNS = ("UserID", "Head", "Torso", "Face", "Score")
-CHUNK_ROWS = 20_000
+# Small enough that reading the next chunk overlaps matching this one for most of the run.
+CHUNK_ROWS = 10_000
 
 
 @dataclass
@@ -58,7 +62,7 @@ def read_user_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator
     mapping = genres.column_map(c for c in first.columns if c != ID_COLUMN)
     for chunk in _chain(first, reader):
         chunk = drop_blank_rows(chunk)
-        yield chunk[ID_COLUMN], _vectors(chunk, mapping), np.array([csv_line(i) for i in chunk.index], dtype=np.int64)
+        yield chunk[ID_COLUMN], _vectors(chunk, mapping), csv_lines(chunk.index)
 
 
 def _chain(first: pd.DataFrame, rest) -> Iterator[pd.DataFrame]:
@@ -96,16 +100,22 @@ def assign_csv(users_csv: str | Path, out_csv: str | Path, catalog: Catalog, *, 
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as out, tqdm(
                 total=_count_rows(users_csv) if progress else None, unit=" users", disable=not progress,
-                desc="pet-batch", mininterval=0.5) as bar:
-            out.write(",".join(OUTPUT_COLUMNS) + "\n")
+                desc="pet-batch", mininterval=0.5) as bar, ThreadPoolExecutor(1) as matching:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(OUTPUT_COLUMNS)
+            pending = deque()  # chunks being matched while the next one is read (the matcher releases the GIL)
             for ids, vectors, lines in read_user_chunks(users_csv, chunk_rows):
                 valid = ~np.isnan(vectors).any(axis=1)
                 report.invalid_lines += lines[~valid].tolist()
                 if report.invalid_lines and not skip_invalid:
                     continue  # keep reading to report every bad line, write nothing
-                _write_assignments(out, ids[valid], vectors[valid], catalog, top_n)
+                pending.append(matching.submit(_assignments, ids[valid], vectors[valid], catalog, top_n))
                 report.users += int(valid.sum())
                 bar.update(len(vectors))
+                while len(pending) > 1:
+                    writer.writerows(pending.popleft().result())
+            while pending:
+                writer.writerows(pending.popleft().result())
         if report.invalid_lines and not skip_invalid:
             raise InvalidGenres(_invalid_message(users_csv, report.invalid_lines) + "; nothing was written "
                                 "(fix those lines, or pass --skip-invalid to assign the valid rows)")
@@ -127,15 +137,14 @@ def _count_rows(path: str | Path) -> int | None:
         return None
 
 
-def _write_assignments(out, ids: pd.Series, vectors: np.ndarray, catalog: Catalog, top_n: int) -> None:
+def _assignments(ids: pd.Series, vectors: np.ndarray, catalog: Catalog, top_n: int) -> Iterator[tuple[str, ...]]:
+    """The output rows of one chunk, as the CSV writer takes them (the score already formatted to 6 decimals)."""
     if not len(vectors):
-        return
+        return iter(())
     rows, scores = match_batch(vectors, catalog, top_n)
     files = np.array(catalog.files, dtype=object)
-    by_slot = {slot: files[rows[:, k]] for k, slot in enumerate(SLOTS)}
-    table = pd.DataFrame({"UserID": ids.to_numpy(), "Head": by_slot["Head"], "Torso": by_slot["Torso"],
-                          "Face": by_slot["Face"], "Score": scores})
-    table.to_csv(out, header=False, index=False, float_format="%.6f", lineterminator="\n")
+    by_slot = {slot: files[rows[:, k]].tolist() for k, slot in enumerate(SLOTS)}
+    return zip(ids.tolist(), by_slot["Head"], by_slot["Torso"], by_slot["Face"], [f"{s:.6f}" for s in scores.tolist()])
 
 
 def _invalid_message(path, lines: list[int], shown: int = 10) -> str:

@@ -21,8 +21,8 @@ Definitions for the degenerate cases:
 
 Scores are computed in float64 with numpy: cosines and correlations of a combination come from per-accessory dot
 products and a per-catalogue table of the norms of accessory sums, only w_error needs the 18 genres per
-combination. A float32 upper bound of every score rules out, provably, all combinations but about one per user
-(:func:`_score_bounds`); only those are scored exactly.
+combination. An upper bound of every score rules out, provably, all combinations but about one per user
+(:func:`_best_of_top_n`); only those are scored exactly.
 """
 
 from __future__ import annotations
@@ -44,11 +44,14 @@ NORM_EPS = 1e-6
 RANK_DECIMALS = 12
 TIE_TOL = 1e-12
 WEIGHTS = {"sim_global": 0.5, "w_error": 0.2, "min_sim": 0.15, "min_corr": 0.15}
-# Combinations (users × N³) bounded at once per thread: each (N, N, N, users) float32 array (0.5 MB) stays in L2.
-_BLOCK_ELEMENTS = 1 << 17
-# Rounding slack when pruning by the float32 score bound: ~15 float32 operations on values of order 1 err by
-# well under 1e-5.
-_BOUND_SLACK = 1e-4
+# Combinations (users × N³) bounded at once per thread: ~2,000 users of the shipped catalogue, whose per-user
+# arrays (a few hundred kB) stay in L2.
+_BLOCK_ELEMENTS = 1 << 21
+# Below this many users a second thread costs more than it saves (a visitor's single pet: one chunk, no thread).
+_MIN_USERS_PER_THREAD = 256
+# Rounding slack when pruning by the float64 score bound: a few dozen float64 operations on values of order 1 err
+# by ~1e-15; the bound and the exact scores of _exact_scores may differ by that much.
+_BOUND_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -73,21 +76,18 @@ class _Prepared:
     # 0 where the combination's norm, a third of that, is ≤ NORM_EPS (so that an undefined cosine is 0)
     inverse_sum_norms: np.ndarray
     inverse_centred_sum_norms: np.ndarray
-    # the same two tables times sim_global's weight / 2, in float32, for :func:`_score_bounds`
-    bound_tables: tuple[np.ndarray, np.ndarray]
 
 
 @lru_cache(maxsize=8)
 def _prepare(catalog: Catalog) -> _Prepared:
-    x = catalog.vectors
+    x = np.ascontiguousarray(catalog.vectors)
     xc = x - x.mean(axis=1, keepdims=True)
     slot_rows = tuple(catalog.slot_rows(s) for s in SLOTS)
     slot_position = np.zeros(len(catalog), dtype=np.intp)
     for rows in slot_rows:
         slot_position[rows] = np.arange(len(rows))
     tables = _inverse_sum_norms(x, slot_rows), _inverse_sum_norms(xc, slot_rows)
-    return _Prepared(x, np.linalg.norm(x, axis=1), xc, np.linalg.norm(xc, axis=1), slot_rows, slot_position, *tables,
-                     tuple((WEIGHTS["sim_global"] / 2 * t).astype(np.float32) for t in tables))
+    return _Prepared(x, np.linalg.norm(x, axis=1), xc, np.linalg.norm(xc, axis=1), slot_rows, slot_position, *tables)
 
 
 def _inverse_sum_norms(x: np.ndarray, slot_rows: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -177,61 +177,21 @@ def _w_error(users: np.ndarray, x: np.ndarray, user: np.ndarray, h, f, t) -> np.
     return 1.0 - np.divide(weighted, total, out=np.zeros(len(u)), where=total > 0)
 
 
-def _score_bounds(users: np.ndarray, p: _Prepared, candidates, sims) -> np.ndarray:
-    """An upper bound, in float32, of the score of every combination: (Nh·Nf·Nt, U), users last.
-
-    It is the score with w_error replaced by its bound 1 − |Σu² − u·c| / Σu (|Σ(u − c)·u| ≤ Σ|u − c|·u), where
-    u·c = |u|·D / 3 and D = Σ u·x / |u| is already needed for sim_global; for a user of norm ≤ NORM_EPS the plain
-    w_error ≤ 1 is used. float32 and users as the last axis (numpy's inner loops then run over many users) make
-    the ~15 passes over these 10⁸-value arrays (100k users) about 4× cheaper; the rounding is covered by
-    ``_BOUND_SLACK``."""
-    cos, corr = sims
-    unit_dots, unit_centred_dots = _unit_user_dots(users, p)
-    norms, total = np.linalg.norm(users, axis=1), users.sum(axis=1)
-    usable = (norms > NORM_EPS) & (total > 0)
-    w_slope = np.divide(WEIGHTS["w_error"] * norms, 3.0 * total, out=np.zeros(len(users)), where=usable)
-    w_centre = np.divide(3.0 * np.einsum("ij,ij->i", users, users), norms, out=np.zeros(len(users)), where=usable)
-    combo = _triple(np.add, *(p.slot_position[c].T.astype(np.int32) for c in candidates),
-                    scale=[len(p.slot_rows[1]) * len(p.slot_rows[2]), len(p.slot_rows[2]), 1])
-    dot_sum = _triple(np.add, *_along(unit_dots, candidates))
-    bound = p.bound_tables[0].take(combo)
-    bound *= dot_sum
-    centred = _triple(np.add, *_along(unit_centred_dots, candidates))
-    centred *= p.bound_tables[1].take(combo)
-    bound += centred
-    # a positive factor commutes with min, so the weights go on the small per-candidate inputs
-    bound += _triple(np.minimum, *_along(WEIGHTS["min_sim"] * cos, candidates))
-    bound += _triple(np.minimum, *_along(WEIGHTS["min_corr"] * corr, candidates))
-    dot_sum -= w_centre.astype(np.float32)
-    np.abs(dot_sum, out=dot_sum)
-    dot_sum *= w_slope.astype(np.float32)
-    bound -= dot_sum
-    bound += WEIGHTS["w_error"]
-    return bound.reshape(-1, len(users))
-
-
-def _along(values: np.ndarray, candidates: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    """Per-user (U, A) ``values`` at each slot's candidate rows, as three contiguous float32 (N·, U) arrays."""
-    return tuple(np.take_along_axis(values, c, axis=1).T.astype(np.float32) for c in candidates)
-
-
-def _triple(op: np.ufunc, a: np.ndarray, b: np.ndarray, c: np.ndarray, scale=(1, 1, 1)) -> np.ndarray:
-    """op(a_i, b_j, c_k) for every (i, j, k): (Na, Nb, Nc, U) from three (N·, U) arrays, each times its ``scale``."""
-    a, b, c = (v * s if s != 1 else v for v, s in zip((a, b, c), scale))
-    return op(op(a[:, None, :], b[None, :, :])[:, :, None, :], c[None, None, :, :])
-
-
 def match_batch(users: np.ndarray, catalog: Catalog, top_n: int = TOP_N) -> tuple[np.ndarray, np.ndarray]:
     """Best accessories for many users at once: catalogue rows (U, 3) in slot order, and scores (U,).
 
     Users are matched in cache-sized chunks, on as many threads as this process may use cores (numpy releases
     the GIL in the array work)."""
-    users = np.atleast_2d(genres.validate(users))
+    users = np.ascontiguousarray(np.atleast_2d(genres.validate(users)))  # one compiled layout (pruning)
     if top_n < 1:
         raise genres.InvalidGenres("top_n must be at least 1, got {top_n}", top_n=top_n)
     p = _prepare(catalog)
     n = tuple(min(top_n, len(r)) for r in p.slot_rows)
-    chunk = max(1, _BLOCK_ELEMENTS // (n[0] * n[1] * n[2]))
+    cores = usable_cores()
+    blocks = max(1, -(-len(users) // max(1, _BLOCK_ELEMENTS // (n[0] * n[1] * n[2]))))  # ceil: chunks of at most that
+    if len(users) >= cores * _MIN_USERS_PER_THREAD:
+        blocks = -(-blocks // cores) * cores  # whole rounds of equal chunks: no core idles while one finishes
+    chunk = max(1, -(-len(users) // blocks))
     rows = np.empty((len(users), 3), dtype=np.intp)
     scores = np.empty(len(users))
 
@@ -243,7 +203,7 @@ def match_batch(users: np.ndarray, catalog: Catalog, top_n: int = TOP_N) -> tupl
     if len(starts) == 1:
         match_chunk(0)
     else:  # one BLAS thread per worker: BLAS's own threads would fight the workers for the same cores
-        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(min(len(starts), usable_cores())) as pool:
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(min(len(starts), cores)) as pool:
             list(pool.map(match_chunk, starts))
     return rows, scores
 
@@ -252,23 +212,41 @@ def _best_of_top_n(users, catalog, p: _Prepared, n) -> tuple[np.ndarray, np.ndar
     """The winner per user, scoring exactly (float64, with w_error over all 18 genres) only the combinations that
     can still win.
 
-    The exact score of the combination with the highest bound (:func:`_score_bounds`) is a floor for the winner;
-    a combination whose bound is below that floor, less the tie tolerance and the bound's rounding slack, can
-    neither win nor tie, so it is skipped. On realistic tastes about 1.2 combinations per user survive of 1000."""
+    An upper bound of every score is the score with w_error replaced by 1 − |Σu² − u·c| / Σu (since
+    |Σ(u − c)·u| ≤ Σ|u − c|·u), where u·c = |u|·D / 3 and D = Σ u·x / |u| is already needed for sim_global; for a
+    user of norm ≤ NORM_EPS the plain w_error ≤ 1 is used. The exact score of the combination with the highest
+    bound is a floor for the winner; a combination whose bound is below that floor, less the tie tolerance and
+    the bound's rounding slack, can neither win nor tie, so it is skipped (:mod:`relive.pet.pruning` runs this
+    pass). On realistic tastes about 1.2 combinations per user survive of 1000."""
     sims = similarities(users, catalog)
     candidates = tuple(top_candidates(sims[0], r, k) for r, k in zip(p.slot_rows, n))
-    bounds = _score_bounds(users, p, candidates, sims)
-    u = np.arange(len(users))
-    seed = bounds.argmax(axis=0)
-    floor = _exact_scores(users, p, sims, u, _rows_of(candidates, n, u, seed))
-    user, combo = np.nonzero((bounds >= (floor - TIE_TOL - _BOUND_SLACK)[None, :]).T)  # sorted by user
+    keep = _survivors(users, p, sims, candidates)
+    user, combo = np.divmod(np.flatnonzero(keep), keep.shape[1])  # sorted by user; 15× faster than np.nonzero
     scores = _exact_scores(users, p, sims, user, _rows_of(candidates, n, user, combo))
     # every user keeps at least its seed: pick each user's first combination within TIE_TOL of its best
     starts = np.flatnonzero(np.r_[True, user[1:] != user[:-1]])
     best = np.repeat(np.maximum.reduceat(scores, starts), np.diff(np.r_[starts, len(user)]))
     near_best = np.flatnonzero(scores >= best - TIE_TOL)
     first = near_best[np.r_[True, user[near_best][1:] != user[near_best][:-1]]]
+    u = np.arange(len(users))
     return np.stack(_rows_of(candidates, n, u, combo[first]), axis=1), scores[first]
+
+
+def _survivors(users, p: _Prepared, sims, candidates) -> np.ndarray:
+    """(U, Nh·Nf·Nt) bool: the combinations :func:`_best_of_top_n` must score exactly."""
+    from relive.pet.pruning import mark_survivors  # numba: imported on the first match, not at start-up
+
+    norms, total = np.linalg.norm(users, axis=1), users.sum(axis=1)
+    usable = (norms > NORM_EPS) & (total > 0)
+    w_slope = np.divide(WEIGHTS["w_error"] * norms, 3.0 * total, out=np.zeros(len(users)), where=usable)
+    w_centre = np.divide(3.0 * np.einsum("ij,ij->i", users, users), norms, out=np.zeros(len(users)), where=usable)
+    keep = np.empty((len(users), np.prod([c.shape[1] for c in candidates])), dtype=bool)
+    sizes = tuple(len(rows) for rows in p.slot_rows)
+    weights = np.array([WEIGHTS["sim_global"] / 2, WEIGHTS["w_error"], WEIGHTS["min_sim"], WEIGHTS["min_corr"]])
+    mark_survivors(users, p.vectors, *sims, *_unit_user_dots(users, p), *candidates, p.slot_position,
+                   p.inverse_sum_norms.reshape(sizes), p.inverse_centred_sum_norms.reshape(sizes), w_slope, w_centre,
+                   weights, TIE_TOL + _BOUND_SLACK, keep)
+    return keep
 
 
 def _rows_of(candidates, n, user: np.ndarray, combo: np.ndarray) -> tuple[np.ndarray, ...]:

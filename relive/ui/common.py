@@ -14,6 +14,7 @@ import gradio as gr
 
 from relive.config import settings
 from relive.errors import ReliveError
+from relive.priority import at_model_priority
 from relive.ui import i18n
 
 log = logging.getLogger("relive.ui")
@@ -141,12 +142,12 @@ def visitor_message(message: str) -> str:
 
 
 def on_gpu(fn):
-    """Hugging Face ZeroGPU: hold a GPU only while ``fn`` runs when the ``spaces`` package is there; elsewhere
-    (the kiosk, this machine) ``fn`` is returned unchanged."""
+    """Model work. Hugging Face ZeroGPU: hold a GPU only while ``fn`` runs when the ``spaces`` package is there;
+    elsewhere (the kiosk, this machine) ``fn`` runs below the pets' CPU priority (:mod:`relive.priority`)."""
     try:
         import spaces
     except ImportError:
-        return fn
+        return at_model_priority(fn)
     return spaces.GPU(duration=120)(fn)
 
 

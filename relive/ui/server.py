@@ -17,15 +17,20 @@ import os
 import socket
 
 import gradio as gr
+import numpy as np
 from fastapi import FastAPI
 
 from relive import retention
 from relive.backends.fusion import load_fusion_model
 from relive.config import settings
-from relive.errors import ModelUnavailable
+from relive.errors import ModelUnavailable, ReliveError
+from relive.genres import N_GENRES
 from relive.ui import souvenirs
 
 log = logging.getLogger("relive.ui")
+# The warm-up (torch's import, mostly Python, ~2 s) waits this long after start: run at once, it holds the GIL
+# against the event loop while the first page is being served.
+WARM_UP_DELAY_S = 3.0
 
 # What describes or calls the API directly (not the queue the page itself uses): closed in kiosk mode.
 API_PATHS = {"/gradio_api/info", "/gradio_api/openapi.json", "/gradio_api/mcp", "/gradio_api/runs",
@@ -57,10 +62,16 @@ class HideApi:
 
 
 def _warm_up() -> None:
-    """Load the fusion model (and torch with it) once the server answers, so that start-up stays fast and the first
-    visitor does not wait for it; a missing model was already reported when the app was built."""
+    """Load the fusion model (and torch with it) and the pet matcher's compiled pass (numba, ~0.5 s on first use)
+    once the server answers, so that start-up stays fast and the first visitor does not wait for them; a missing
+    model or catalogue was already reported when the app was built."""
+    from relive.pet.catalog import load_catalog
+    from relive.pet.matcher import match_batch
+
     with contextlib.suppress(ModelUnavailable):
         load_fusion_model()
+    with contextlib.suppress(ReliveError):
+        match_batch(np.full(N_GENRES, 0.5), load_catalog())
 
 
 def forget_closed_sessions(demo: gr.Blocks) -> None:
@@ -80,7 +91,7 @@ def _background_tasks(demo: gr.Blocks):
     async def lifespan(app: FastAPI):
         """While the server runs, delete expired scratch folders every so often (links already stop at expiry) and
         closed sessions' state every few seconds; warm the fusion model up once at start."""
-        warm = asyncio.create_task(asyncio.to_thread(_warm_up))
+        warm = asyncio.create_task(_after(WARM_UP_DELAY_S, lambda: asyncio.to_thread(_warm_up)))
         async def forget():  # on the event loop: Gradio changes its session table there too
             forget_closed_sessions(demo)
 
@@ -94,6 +105,12 @@ def _background_tasks(demo: gr.Blocks):
                 task.cancel()
 
     return lifespan
+
+
+async def _after(delay: float, job) -> None:
+    """Await ``job()`` once, ``delay`` seconds from now."""
+    await asyncio.sleep(delay)
+    await job()
 
 
 async def _every(period: float, job) -> None:
