@@ -113,7 +113,7 @@ class _Visit(_Worker):
                 raise AssertionError(f"album: {len(gallery)} pages, zip {zip_path!r}")
             _forget(zip_path, *(item["image"] for item in gallery))
 
-        return [handle_file(str(self.fixtures["avatar"])), slugs, 0.6, True], "/album", check
+        return [handle_file(str(self.fixtures["avatar"])), slugs, True], "/album", check
 
     def request(self, endpoint: str):
         return self.album() if endpoint == "/album" else super().request(endpoint)

@@ -75,7 +75,7 @@ def test_bad_files_on_every_image_input(client, files, name):
                                           False, api_name="/avatar"), expected, name)
     _fails_clearly(lambda: client.predict(bad, background, 0.5, 0.9, 0.6, True, api_name="/fuse"), expected, name)
     _fails_clearly(lambda: client.predict(avatar, bad, 0.5, 0.9, 0.6, True, api_name="/fuse"), expected, name)
-    _fails_clearly(lambda: client.predict(bad, [list_backgrounds()[0].slug], 0.6, True, api_name="/album"),
+    _fails_clearly(lambda: client.predict(bad, [list_backgrounds()[0].slug], True, api_name="/album"),
                    expected, name)
 
 
@@ -84,7 +84,7 @@ def test_out_of_range_values_are_refused_and_the_app_goes_on(client, files):
     with pytest.raises(AppError, match="greater than maximum value 1"):  # Gradio's slider check, before relive
         client.predict(avatar, background, 1.5, 0.9, 0.6, True, api_name="/fuse")
     with pytest.raises(AppError, match="no-such-festival"):
-        client.predict(avatar, ["no-such-festival"], 0.6, True, api_name="/album")
+        client.predict(avatar, ["no-such-festival"], True, api_name="/album")
     pet_choices = (next(iter(creatures())), "auto (best match)", "auto (best match)", "auto (best match)")
     with pytest.raises(ValueError, match="not JSON compliant"):  # NaN cannot even travel as JSON
         client.predict(*pet_choices, *([float("nan")] + [0.0] * 17), api_name="/pet")

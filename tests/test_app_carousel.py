@@ -51,7 +51,7 @@ def test_fuse_without_an_avatar_says_what_to_do_and_without_a_background_uses_th
 
 def test_album_fuses_every_chosen_background_and_zips_them(client, avatar):
     slugs = [b.slug for b in list_backgrounds()[:3]]
-    gallery, zip_path = client.predict(handle_file(str(avatar)), slugs, 0.6, True, api_name="/album")
+    gallery, zip_path = client.predict(handle_file(str(avatar)), slugs, True, api_name="/album")
     assert [item["caption"] for item in gallery] == [b.title for b in list_backgrounds()[:3]]
     with zipfile.ZipFile(zip_path) as archive:
         assert archive.namelist() == [f"{i:02d}-{slug}.jpg" for i, slug in enumerate(slugs, 1)]
@@ -59,4 +59,4 @@ def test_album_fuses_every_chosen_background_and_zips_them(client, avatar):
 
 def test_an_album_with_no_background_is_refused(client, avatar):
     with pytest.raises(AppError, match="at least one"):
-        client.predict(handle_file(str(avatar)), [], 0.6, True, api_name="/album")
+        client.predict(handle_file(str(avatar)), [], True, api_name="/album")

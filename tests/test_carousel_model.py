@@ -355,6 +355,21 @@ def test_scene_lit_items_keep_the_contract_and_leave_the_person_unlit():
     _assert_contract(TrainingView(data, 24, scene_light=1.0)[0], 24)
 
 
+def test_cartoon_items_paste_the_drawn_person_as_the_truth():
+    from relive.carousel.training.views import TrainingView, cartoon_item
+
+    data = SyntheticFusionSet(3, size=48, seed=6)
+    for i in range(len(data)):
+        drawn = cartoon_item(data[i])
+        _assert_contract(drawn, 48)
+        person = data[i]["mask"].bool().expand(3, -1, -1)
+        assert torch.equal(drawn["input"][3:6][person], drawn["target"][person])  # pasted as drawn: nothing to fix
+        assert not torch.equal(drawn["target"][person], data[i]["target"][person])  # … and it is a drawing
+        colours = torch.unique(drawn["target"][person].view(3, -1), dim=1).shape[1]
+        assert colours <= 12  # flat cel colours, at most the comic look's palette
+    _assert_contract(TrainingView(data, 24, cartoon=1.0, scene_light=1.0)[0], 24)
+
+
 def test_one_network_input_path_for_training_and_fuse():
     from relive.carousel.model import CompactFusion, FusionConfig, composite, network_view, split_input
 

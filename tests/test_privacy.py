@@ -64,7 +64,7 @@ def test_nothing_about_the_visitor_outlives_the_retention_window(tmp_path):
                                     "instant", 1, False, api_name="/avatar")
         background = handle_file(str(list_backgrounds()[0].path))
         client.predict(handle_file(avatar), background, 0.5, 0.9, 0.6, True, api_name="/fuse")
-        _, zip_path = client.predict(handle_file(avatar), [list_backgrounds()[0].slug], 0.6, True, api_name="/album")
+        _, zip_path = client.predict(handle_file(avatar), [list_backgrounds()[0].slug], True, api_name="/album")
         assert _personal(_files(temp)), "the visit should have left files in the app's temp folder meanwhile"
         assert Path(zip_path).is_file()
         client.close()

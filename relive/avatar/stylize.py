@@ -486,6 +486,15 @@ def clean_comic(c: Canvas) -> np.ndarray:
     return c.ink(art, weight=1.6)
 
 
+def cartoon_colours(rgb: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """The comic look's flat cel colours for a whole picture (uint8 RGB → uint8 RGB), fitted on the ``person``
+    (uint8 mask) and a little more saturated, without its face treatment, genre tint, rim lights or ink: how the
+    CAROUSEL's training data shows it the booth's drawn avatars."""
+    labels, centres = cel_shade(flatten_colours(rgb, FLATTEN * 2), mask=person)
+    centres[:, 1:] = 128 + (centres[:, 1:] - 128) * _chroma_gain(centres, np.zeros(len(centres)))[:, None]
+    return np.take(_lab_to_rgb(centres), labels, axis=0)
+
+
 def _clean_skin(flat: np.ndarray) -> np.ndarray:
     """The smoothed photo as flat skin: lightness in soft steps, a little more colour (capped), float RGB."""
     lab = _lab(flat)

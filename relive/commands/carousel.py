@@ -61,6 +61,8 @@ TRAIN_HELP = {
     "perceptual": "perceptual loss term: ssim (structural) or efficientnet (ImageNet EfficientNet-Lite0 features)",
     "scene_light": "share of training items lit by a coloured scene light with the person pasted unlit, the booth's "
                    "case (needs --train-size)",
+    "cartoon": "share of training items whose person is drawn in the instant avatars' flat cel colours, pasted "
+               "as drawn (needs --train-size)",
     "train_size": "downscale each crop to this size before the model (e.g. --crop 512 --train-size 256)",
     "mixed_precision": "auto = fp16 on CUDA, none on CPU; or no/fp16/bf16",
 }

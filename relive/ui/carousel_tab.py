@@ -137,8 +137,8 @@ def make_album(form, request: gr.Request, progress=gr.Progress()):
     def report(done: int, total: int, title: str) -> None:
         progress(done / total, desc=i18n.text("album.progress", lang, title=title, done=done, total=total))
 
-    pages = album.make_album(avatar, form.picks, scale=form.scale, shadow=form.shadow, model=load_fusion_model(),
-                             progress=report)
+    # No size from the slider (it sizes the single picture): each album page stages the person at its spot's scale.
+    pages = album.make_album(avatar, form.picks, shadow=form.shadow, model=load_fusion_model(), progress=report)
     folder = downloads.session_folder(request)
     zip_path = souvenirs.write_takeaway(folder, pages, pet_card=form.pet_card, portrait=form.portrait)
     gallery = [(album.labelled(page.fused.image), page_title(page, lang)) for page in pages]
@@ -238,7 +238,7 @@ def build_carousel_tab(cutout: gr.State, keepsakes: dict[str, gr.State], lang: g
 
     placement = Form(cutout=cutout, avatar=avatar, chosen=chosen, scene=scene, feet_x=feet_x, feet_y=feet_y,
                      scale=scale, shadow=shadow, lang=lang)
-    album_form = Form(cutout=cutout, avatar=avatar, picks=picks, scale=scale, shadow=shadow, lang=lang, **keepsakes)
+    album_form = Form(cutout=cutout, avatar=avatar, picks=picks, shadow=shadow, lang=lang, **keepsakes)
     # The Avatar tab's cut-out is shown here (the picture is only displayed; handlers use the state).
     cutout.change(lambda image: image, cutout, avatar, api_visibility="private")
     avatar.upload(take_avatar, avatar, cutout, api_visibility="private")

@@ -39,6 +39,8 @@ class TrainConfig:
     soften: float = 0.0
     # Share of training items turned into the booth's case: the scene lit by a coloured light, the person not.
     scene_light: float = 0.0
+    # Share of training items whose person is drawn in the instant avatars' flat cel colours (see TrainingView).
+    cartoon: float = 0.0
     # Probability of drawing a photo-derived pair (manifest source not "scene/…"); None: the data's own mix.
     photo_fraction: float | None = None
     augment: bool = True

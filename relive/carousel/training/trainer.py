@@ -212,10 +212,10 @@ class Run:
             train_set, val_set = train_set or default_train, val_set or default_val
         if config.train_size:
             train_set = TrainingView(train_set, config.train_size, config.zoom, config.tone, config.soften,
-                                     config.seed, config.scene_light)
+                                     config.seed, config.scene_light, config.cartoon)
             val_set = TrainingView(val_set, config.train_size)  # validation: no zoom, no retoning
-        elif config.zoom or config.tone or config.soften or config.scene_light:
-            raise InvalidInput("--zoom, --tone, --soften and --scene-light need --train-size (the size the views are "
+        elif config.zoom or config.tone or config.soften or config.scene_light or config.cartoon:
+            raise InvalidInput("--zoom, --tone, --soften, --scene-light and --cartoon need --train-size (the size the views are "
                                "brought to)")
         self.train_set, self.val_set = train_set, val_set
         self.val_batches = fixed_validation_batches(val_set, config)

@@ -42,14 +42,17 @@ class TrainingView(Dataset):
       on 0–255, real portraits ~90), so the model learns to trust the picture rather than a narrow prior;
     - ``soften``: that share gets its perturbation weakened, down to none: the collages keep only clearly
       perturbed pairs, and a model that never saw an avatar that already fits "corrects" good composites too;
+    - ``cartoon``: that share has its person drawn as the booth's instant avatars are (flat, saturated cel
+      colours, :func:`cartoon_item`) and pasted as it is: the booth's avatars are not photos, and a model that
+      never saw one takes their vivid colours for a perturbation and greys them;
     - ``scene_light``: that share becomes the booth's case (:func:`relight_item`): scene and truth under a
       coloured light, the person pasted unlit.
     """
 
     def __init__(self, dataset: Dataset, size: int, zoom: float = 0.0, tone: float = 0.0, soften: float = 0.0,
-                 seed: int = 0, scene_light: float = 0.0):
+                 seed: int = 0, scene_light: float = 0.0, cartoon: float = 0.0):
         self.dataset, self.size, self.zoom, self.tone, self.soften = dataset, size, zoom, tone, soften
-        self.scene_light = scene_light
+        self.scene_light, self.cartoon = scene_light, cartoon
         self.seed = seed
         self.epoch = 0
 
@@ -71,6 +74,8 @@ class TrainingView(Dataset):
             item = retone_item(item, rng)
         if self.soften and rng.random() < self.soften:
             item = soften_item(item, strength=rng.uniform(-0.25, 1.0))
+        if self.cartoon and rng.random() < self.cartoon:
+            item = cartoon_item(item)
         if self.scene_light and rng.random() < self.scene_light:
             item = relight_item(item, rng)
         return item
@@ -134,6 +139,21 @@ def soften_item(item: dict, strength: float) -> dict:
     keep = min(max(strength, 0.0), 1.0)
     avatar = (x[3:6] * keep + target * (1 - keep)) * mask
     return {**item, "input": torch.cat([x[0:3], avatar, mask])}
+
+
+def cartoon_item(item: dict) -> dict:
+    """The person (in the truth) drawn in flat cel colours, a little more saturated, as the instant looks draw
+    the booth's avatars; the avatar pasted is that drawing, unperturbed: a cartoon that fits its scene stays."""
+    from relive.avatar.stylize import cartoon_colours
+
+    target, mask = item["target"], item["mask"]
+    truth = (target.permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    person = (mask[0].numpy() * 255).astype(np.uint8)
+    if person.max() == 0:
+        return item
+    drawn = torch.from_numpy(cartoon_colours(truth, person).astype(np.float32) / 255).permute(2, 0, 1)
+    new_target = target * (1 - mask) + drawn * mask
+    return {**item, "input": torch.cat([item["input"][0:3], drawn * mask, mask]), "target": new_target.contiguous()}
 
 
 def relight_item(item: dict, rng: np.random.Generator) -> dict:
