@@ -193,3 +193,19 @@ def test_pop_art_reads_as_pop_art_not_as_comic():
     saturation = {look: cv2.cvtColor(t, cv2.COLOR_RGB2HSV)[..., 1].mean() / 255 for look, t in thumbs.items()}
     assert saturation["pop-art"] > saturation["comic"] + 0.15, saturation
     assert np.abs(thumbs["pop-art"].astype(np.float32) - thumbs["comic"]).mean() > 40
+
+
+def test_the_poster_ground_is_flat_bold_and_never_the_colour_of_the_blocks():
+    a = np.asarray(stylize.poster_backdrop(["Punk"], 256, seed=3))
+    assert a.shape == (256, 256, 3)
+    assert np.array_equal(a, np.asarray(stylize.poster_backdrop(["Punk"], 256, seed=3)))
+    colours, counts = np.unique(a.reshape(-1, 3), axis=0, return_counts=True)
+    ground = colours[counts.argmax()].astype(np.float32)
+    assert counts.max() > 0.4 * a.shape[0] * a.shape[1], "one flat colour fills most of it"
+    assert cv2.cvtColor(ground[None, None].astype(np.uint8), cv2.COLOR_RGB2HSV)[0, 0, 1] > 200, "saturated"
+    main, second = stylize.looks_for(["Punk"])
+    blocks = np.asarray(stylize.poster_blocks(main, second))
+    assert np.abs(blocks - ground).sum(axis=1).min() > 60, "the person's blocks stand out from the ground"
+    corners = [a[:32, :32], a[:32, -32:], a[-32:, :32], a[-32:, -32:]]
+    dotted = [np.abs(c.astype(np.float32) - ground).sum(axis=2).mean() for c in corners]
+    assert max(dotted) > 50 and min(dotted) < 1, "Ben-Day dots swell toward one corner only"

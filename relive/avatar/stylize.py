@@ -578,16 +578,26 @@ def poster_backdrop(genres: list[str] | tuple[str, ...] = (), size: int = 1024, 
     silkscreen or a comic panel, where the genre scenes are busy."""
     main, second = looks_for(list(genres))
     blocks = np.asarray(poster_blocks(main, second))
-    candidates = poster_colours(main.accent2, main.tones[2], second.tones[2], second.accent, main.tones[1])
+    candidates = poster_colours(main.accent2, main.tones[2], second.tones[2], second.accent, main.tones[1],
+                                *(_turned(main.accent, turn) for turn in (60, 90, 120)), _turned(main.accent2, 90))
     ground = max(candidates, key=lambda colour: float(np.abs(blocks - colour).sum(axis=1).min()))
     dots = np.asarray(main.tones[0], np.float32)
     corner = np.random.default_rng(seed_entropy(seed)).integers(4)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
     toward = (xx if corner % 2 else 1 - xx) + (yy if corner // 2 else 1 - yy)  # 0 at one corner, 2 at the other
     period = size / 24
-    coverage = halftone(np.clip((toward - 0.8) / 1.2, 0, 1) * period * 0.5, period, np.deg2rad(45))
+    radius = np.clip((toward - 0.8) / 1.2, 0, 1) * period * 0.5
+    coverage = halftone(radius, period, np.deg2rad(45)) * (radius > 0)  # no half-pixel specks where dots have faded
     art = ground + (dots - ground) * coverage[..., None]
     return Image.fromarray((art + 0.5).astype(np.uint8), "RGB")
+
+
+def _turned(colour: RGB, turn: int) -> RGB:
+    """``colour`` turned ``turn`` steps round the hue wheel (OpenCV's hue: 180 steps, 90 = the opposite colour):
+    grounds for a genre whose own colours are all of one or two hues."""
+    hsv = cv2.cvtColor(np.asarray([[colour]], np.uint8), cv2.COLOR_RGB2HSV)
+    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + turn) % 180
+    return tuple(int(v) for v in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
 
 
 def _pop_face(c: Canvas, middle: float, hue: tuple[float, float]) -> np.ndarray:
