@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from relive.errors import InvalidGenres
+from relive.messages import Message, join
 
 GENRES: tuple[str, ...] = (
     "Comedy", "Art", "Chill", "Food", "Social", "Rock", "Pop", "Soul", "Jazz",
@@ -32,7 +33,8 @@ def canonical_genre(name: str) -> str:
     try:
         return _BY_KEY[_key(str(name))]
     except KeyError:
-        raise InvalidGenres(f"unknown genre {name!r}; valid genres: {', '.join(GENRES)}") from None
+        raise InvalidGenres("unknown genre {name!r}; valid genres: {valid}", name=name,
+                            valid=", ".join(GENRES)) from None
 
 
 def validate(values: np.ndarray | Iterable[float], *, row_labels: Iterable[object] | None = None) -> np.ndarray:
@@ -43,12 +45,15 @@ def validate(values: np.ndarray | Iterable[float], *, row_labels: Iterable[objec
     try:
         arr = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InvalidGenres(f"genre values must be {N_GENRES} numbers in [0, 1] per user, got {values!r:.80}") from None
+        raise InvalidGenres("genre values must be {count} numbers in [0, 1] per user, got {values!r:.80}",
+                            count=N_GENRES, values=values) from None
     if arr.shape[-1:] != (N_GENRES,) or arr.ndim not in (1, 2):
-        raise InvalidGenres(f"a preference vector has {N_GENRES} values (one per genre), got shape {arr.shape}")
+        raise InvalidGenres("a preference vector has {count} values (one per genre), got shape {shape}", count=N_GENRES,
+                            shape=arr.shape)
     bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
     if bad.any():
-        raise InvalidGenres(_describe_bad(arr, bad, row_labels) + "; every genre value must be a number in [0, 1]")
+        raise InvalidGenres("invalid genre values: {values}; every genre value must be a number in [0, 1]",
+                            values=_describe_bad(arr, bad, row_labels))
     return arr
 
 
@@ -62,7 +67,7 @@ def _describe_bad(arr: np.ndarray, bad: np.ndarray, row_labels: Iterable[object]
             where = f"row {labels[r] if labels else r + 1}: {where}"
         items.append(where)
     more = f" (and {len(items) - limit} more)" if len(items) > limit else ""
-    return "invalid genre values: " + ", ".join(items[:limit]) + more
+    return ", ".join(items[:limit]) + more
 
 
 def from_mapping(prefs: Mapping[str, float]) -> np.ndarray:
@@ -71,12 +76,13 @@ def from_mapping(prefs: Mapping[str, float]) -> np.ndarray:
     for name, value in prefs.items():
         index = GENRES.index(canonical_genre(name))
         if index in given:
-            raise InvalidGenres(f"genre {GENRES[index]} is given twice")
+            raise InvalidGenres("genre {genre} is given twice", genre=GENRES[index])
         given.add(index)
         try:
             vec[index] = float(value)
         except (TypeError, ValueError):
-            raise InvalidGenres(f"genre {name!r} has value {value!r}, which is not a number") from None
+            raise InvalidGenres("genre {name!r} has value {value!r}, which is not a number", name=name,
+                                value=value) from None
     return validate(vec)
 
 
@@ -87,7 +93,7 @@ def parse(text: str) -> np.ndarray:
         name, sep, value = re.match(r"([^=:]*)([=:]?)(.*)", item).groups()
         genre = canonical_genre(name)
         if genre in prefs:
-            raise InvalidGenres(f"genre {genre} is given twice in {text!r}")
+            raise InvalidGenres("genre {genre} is given twice in {text!r}", genre=genre, text=text)
         prefs[genre] = value.strip() if sep else 1.0
     if not prefs:
         raise InvalidGenres('no genres given; write them like "Rock=1,Punk=0.8"')
@@ -125,9 +131,10 @@ def column_problems(unknown: list[str], repeated: list[str]) -> list[str]:
     """One readable sentence per kind of bad column (as :func:`classify_columns` sorted them)."""
     problems = []
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}; genre columns must be among: {', '.join(GENRES)}")
+        problems.append(Message("unknown column(s) {columns}; genre columns must be among: {valid}",
+                                columns=", ".join(map(repr, unknown)), valid=", ".join(GENRES)))
     if repeated:
-        problems.append(f"genre column(s) given twice: {', '.join(map(repr, repeated))}")
+        problems.append(Message("genre column(s) given twice: {columns}", columns=", ".join(map(repr, repeated))))
     return problems
 
 
@@ -136,5 +143,5 @@ def column_map(columns: Iterable[str]) -> dict[str, str]:
     mapping, unknown, repeated = classify_columns(columns)
     problems = column_problems(unknown, repeated)
     if problems:
-        raise InvalidGenres("; ".join(problems))
+        raise InvalidGenres(join("; ", *problems))
     return mapping

@@ -18,10 +18,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from relive.config import settings
 from relive.errors import InvalidImage
+from relive.messages import Message
 
 ImageSource = Union[str, os.PathLike, bytes, IO[bytes], Image.Image, np.ndarray]
 Mode = Literal["RGB", "RGBA"]
-READABLE = "JPEG, PNG or WebP"
+READABLE = Message("JPEG, PNG or WebP")
 PREMULTIPLIED = {"La": "LA", "RGBa": "RGBA"}  # Pillow's premultiplied-alpha modes → straight alpha
 # Image.MAX_IMAGE_PIXELS and the warning filters are process-wide: one image is opened under them at a time.
 _OPEN_LOCK = threading.Lock()
@@ -30,7 +31,7 @@ _OPEN_LOCK = threading.Lock()
 def load_image(source: ImageSource, mode: Mode = "RGB", *, min_side: int = 1, max_pixels: int | None = None) -> Image.Image:
     """Open, validate and normalise an image: EXIF orientation applied, ``mode`` RGB or RGBA, uint8."""
     if mode not in ("RGB", "RGBA"):
-        raise InvalidImage(f"images are loaded as 'RGB' or 'RGBA', not {mode!r}")
+        raise InvalidImage("images are loaded as 'RGB' or 'RGBA', not {mode!r}", mode=mode)
     max_pixels = settings().max_image_pixels if max_pixels is None else max_pixels
     img = _open(source, max_pixels)
     try:
@@ -39,7 +40,8 @@ def load_image(source: ImageSource, mode: Mode = "RGB", *, min_side: int = 1, ma
     except InvalidImage:
         raise  # already says what is wrong (InvalidImage is a ValueError too: keep it out of the clause below)
     except (OSError, SyntaxError, ValueError) as err:
-        raise InvalidImage(f"{_name(source)} is truncated or corrupt ({err}); save it again as {READABLE}") from None
+        raise InvalidImage("{name} is truncated or corrupt ({error}); save it again as {readable}", name=_name(source),
+                           error=err, readable=READABLE) from None
     finally:
         if img is not source:
             img.close()  # the normalised image is a copy; release the file now
@@ -48,12 +50,15 @@ def load_image(source: ImageSource, mode: Mode = "RGB", *, min_side: int = 1, ma
 def _check(img: Image.Image, source: ImageSource, min_side: int, max_pixels: int) -> None:
     # The size first: counting a GIF's frames decodes them.
     if img.width * img.height > max_pixels:
-        raise InvalidImage(f"{_name(source)} is {img.width}×{img.height}, over the {max_pixels:,}-pixel limit; resize it first")
+        raise InvalidImage("{name} is {width}×{height}, over the {limit:,}-pixel limit; resize it first",
+                           name=_name(source), width=img.width, height=img.height, limit=max_pixels)
     # A multi-picture JPEG (MPO, as many cameras and phones save) is one photo plus previews: frame 0 is the photo.
     if getattr(img, "n_frames", 1) > 1 and img.format != "MPO":
-        raise InvalidImage(f"{_name(source)} is animated ({img.n_frames} frames); use a still photo ({READABLE})")
+        raise InvalidImage("{name} is animated ({frames} frames); use a still photo ({readable})", name=_name(source),
+                           frames=img.n_frames, readable=READABLE)
     if min(img.size) < min_side:
-        raise InvalidImage(f"{_name(source)} is only {img.width}×{img.height}; use an image at least {min_side}×{min_side}")
+        raise InvalidImage("{name} is only {width}×{height}; use an image at least {side}×{side}", name=_name(source),
+                           width=img.width, height=img.height, side=min_side)
     img.load()
 
 
@@ -63,7 +68,7 @@ def _open(source: ImageSource, max_pixels: int) -> Image.Image:
     if isinstance(source, np.ndarray):
         return to_image(source)
     if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
-        raise InvalidImage(f"no image file at {os.fspath(source)!r}; check the path")
+        raise InvalidImage("no image file at {path!r}; check the path", path=os.fspath(source))
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     with _OPEN_LOCK, warnings.catch_warnings():
         # Over the limit, Pillow warns (and raises DecompressionBombError at twice it); _check refuses such an
@@ -74,15 +79,17 @@ def _open(source: ImageSource, max_pixels: int) -> Image.Image:
         try:
             return Image.open(stream)
         except Image.DecompressionBombError:
-            raise InvalidImage(f"{_name(source)} is far over the {max_pixels:,}-pixel limit (a decompression bomb?)") from None
+            raise InvalidImage("{name} is far over the {limit:,}-pixel limit (a decompression bomb?)",
+                               name=_name(source), limit=max_pixels) from None
         except (UnidentifiedImageError, OSError, ValueError):
-            raise InvalidImage(f"{_name(source)} is not an image relive can read; use {READABLE}") from None
+            raise InvalidImage("{name} is not an image relive can read; use {readable}", name=_name(source),
+                               readable=READABLE) from None
         finally:
             Image.MAX_IMAGE_PIXELS = old_limit
 
 
 def _name(source: ImageSource) -> str:
-    return repr(os.fspath(source)) if isinstance(source, (str, os.PathLike)) else "the file"
+    return repr(os.fspath(source)) if isinstance(source, (str, os.PathLike)) else Message("the file")
 
 
 def _normalise_mode(img: Image.Image, mode: Mode) -> Image.Image:
@@ -101,7 +108,8 @@ def _to_8bit(img: Image.Image) -> Image.Image:
     with np.errstate(invalid="ignore"):  # a signalling NaN warns when cast; it is refused just below
         arr = np.asarray(img, dtype=np.float64)
     if not np.isfinite(arr).all():  # only float ("F") images can hold them
-        raise InvalidImage(f"the image holds NaN or infinite pixel values; save it as an 8-bit {READABLE}")
+        raise InvalidImage("the image holds NaN or infinite pixel values; save it as an 8-bit {readable}",
+                           readable=READABLE)
     peak = arr.max(initial=0)
     if img.mode.startswith("I;16"):
         top = 65535.0
@@ -136,16 +144,16 @@ def to_image(arr: np.ndarray) -> Image.Image:
             raise InvalidImage("the image array holds NaN or infinite values")
         arr = np.clip(arr * 255.0 + 0.5, 0, 255).astype(np.uint8)
     elif arr.dtype != np.uint8:
-        raise InvalidImage(f"image arrays must be uint8 or float in [0, 1], got {arr.dtype}")
+        raise InvalidImage("image arrays must be uint8 or float in [0, 1], got {dtype}", dtype=arr.dtype)
     if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4)):
         return Image.fromarray(arr)
-    raise InvalidImage(f"an image array has shape (H, W), (H, W, 3) or (H, W, 4), got {arr.shape}")
+    raise InvalidImage("an image array has shape (H, W), (H, W, 3) or (H, W, 4), got {shape}", shape=arr.shape)
 
 
 def alpha_mask(img: Image.Image) -> np.ndarray:
     """The alpha channel as a uint8 mask (255 = opaque foreground)."""
     if img.mode != "RGBA":
-        raise InvalidImage(f"expected an RGBA image with transparency, got mode {img.mode}")
+        raise InvalidImage("expected an RGBA image with transparency, got mode {mode}", mode=img.mode)
     return np.asarray(img.getchannel("A"), dtype=np.uint8)
 
 
@@ -167,9 +175,10 @@ def check_output_path(path: str | os.PathLike) -> tuple[Path, str]:
     path = Path(path)
     fmt = SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InvalidImage(f"cannot save {os.fspath(path)!r} as {path.suffix or 'no extension'!r}; use .png, .jpg or .webp")
+        raise InvalidImage("cannot save {path!r} as {suffix!r}; use .png, .jpg or .webp", path=os.fspath(path),
+                           suffix=path.suffix or Message("no extension"))
     if not path.parent.is_dir():
-        raise InvalidImage(f"folder {os.fspath(path.parent)!r} does not exist; create it first")
+        raise InvalidImage("folder {path!r} does not exist; create it first", path=os.fspath(path.parent))
     return path, fmt
 
 

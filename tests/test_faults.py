@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import urllib.request
 from types import SimpleNamespace
 
@@ -19,6 +21,7 @@ from relive.carousel.backgrounds import list_backgrounds
 from relive.config import settings
 from relive.pet.catalog import creatures
 from relive.testing import launch_app, stop_app
+from relive.ui import i18n
 
 
 @pytest.fixture
@@ -64,7 +67,7 @@ def test_out_of_memory_is_a_friendly_error_and_the_next_request_works(photo, mon
     assert image.size == (1024, 1024) and "AI-generated" in info and len(calls) == 2
 
 
-def test_a_full_temp_disk_is_an_error_not_a_crash(cutout, tmp_path, monkeypatch):
+def test_a_full_temp_disk_is_an_error_not_a_crash(cutout, tmp_path, monkeypatch, caplog):
     from relive.ui.carousel_tab import make_album
 
     blocker = tmp_path / "full"
@@ -72,11 +75,13 @@ def test_a_full_temp_disk_is_an_error_not_a_crash(cutout, tmp_path, monkeypatch)
     monkeypatch.setenv("RELIVE_TMP", str(blocker))
     settings.cache_clear()
     try:
-        with pytest.raises(gr.Error, match="RELIVE_TMP"):
+        with caplog.at_level(logging.INFO, logger="relive.ui"), pytest.raises(gr.Error) as err:
             make_album(SimpleNamespace(cutout=None, avatar=cutout, picks=[list_backgrounds()[0].slug], scale=0.6,
-                                       shadow=True, lang="en", pet_card=None, portrait=None), None)
+                                       shadow=True, lang="ca", pet_card=None, portrait=None), None)
     finally:
         settings.cache_clear()
+    assert err.value.message == i18n.text("error.staff", "ca")  # the visitor: ask the staff, in their language
+    assert any("RELIVE_TMP" in record.getMessage() for record in caplog.records)  # the staff: the fix, in the log
 
 
 @pytest.mark.slow
@@ -87,13 +92,15 @@ def test_a_missing_fusion_model_is_reported_at_start_and_the_other_tabs_work(tmp
     try:
         assert "fusion model is unavailable" in log.read_text()  # the operator sees it when the app starts
         with urllib.request.urlopen(url + "/config") as response:
-            assert "no fusion model at" in response.read().decode()  # and so does the Carousel tab
+            config = response.read().decode()
+        # the Carousel tab tells visitors to ask the staff; the folder and the fix are for the log alone
+        assert "carousel-model-problem" in config and "no fusion model at" not in config
         client = Client(url, verbose=False)
         image, *_ = client.predict(next(iter(creatures())), "auto (best match)", "auto (best match)", "auto (best match)",
                                    *genres.from_mapping({"Jazz": 1}).tolist(), api_name="/pet")
         assert Image.open(image).size[0] > 0
         background = handle_file(str(list_backgrounds()[0].path))
-        with pytest.raises(AppError, match="no fusion model"):
+        with pytest.raises(AppError, match=re.escape(i18n.text("error.staff", "en"))):
             client.predict(handle_file(cutout), background, 0.5, 0.9, 0.6, True, api_name="/fuse")
     finally:
         stop_app(proc)

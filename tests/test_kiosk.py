@@ -23,6 +23,8 @@ import pytest
 from helpers import ARTIFACTS, FAKE_WEBCAM_ARGS, drag_slider_to_end, keep_screenshot, launch_chromium, save_test_avatar
 from PIL import Image
 
+from relive.ui import i18n
+
 IDLE_S = 12  # long enough for every step of a test, short enough to wait for
 TOKEN = re.compile(r"/souvenirs/(s-[A-Za-z0-9_-]{32})")
 
@@ -421,6 +423,16 @@ def test_idle_kiosk_starts_over_and_forgets_the_visitor(kiosk, visitor, avatar_p
     assert not folder.exists()
 
 
+# A dropdown's value whole, and its arrow beside the words, not over them.
+WHOLE_CHOICE = """e => {
+    const input = e.querySelector('input'), arrow = e.querySelector('.icon-wrap').getBoundingClientRect();
+    const style = getComputedStyle(input), pen = document.createElement('canvas').getContext('2d');
+    pen.font = style.font;
+    const end = input.getBoundingClientRect().left + parseFloat(style.paddingLeft) + pen.measureText(input.value).width;
+    return input.scrollWidth <= input.clientWidth + 1 && end <= arrow.left + 1;
+}"""
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.server
@@ -454,5 +466,11 @@ def test_a_portrait_kiosk_in_catalan_fits_fingers_and_shows_no_operator_text(bro
         for operator_text in ("hf download", "huggingface-cli", ".cache", "HF_HOME", "RELIVE_"):
             assert operator_text not in text, operator_text
         assert "Accepto que relive" in text
+        assert "Click to Access Webcam" not in text and i18n.text("webcam.access", "ca") in text  # Gradio's words
+        # each choice whole ("prefereixo no dir-ho", not "prefereix·"), its arrow beside the words, not over them
+        choices = page.locator(".attribute-choice").all()
+        assert len(choices) == 3 and all(c.evaluate(WHOLE_CHOICE) for c in choices)
+        page.locator(".attribute-choice").first.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "kiosk_portrait_avatar.png")
     finally:
         context.close()

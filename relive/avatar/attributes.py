@@ -40,6 +40,7 @@ from PIL import Image
 from relive import imaging
 from relive.backends import Availability, Backend, Registry, module_missing
 from relive.errors import InvalidInput, UnknownName
+from relive.messages import Message, join, render
 
 PREFER_NOT_TO_SAY = "prefer not to say"
 GENDERS: tuple[str, ...] = ("woman", "man", "person")  # "person": neutral, also what "unknown" reads as
@@ -66,7 +67,7 @@ SMALL_SIDE, LARGE_SIDE = 640, 1280
 # A detection scoring under this share of the best one in the photo is taken for a false positive.
 RELATIVE_FACE_SCORE = 0.25
 
-NO_FACE_NOTICE = "No face found, so nothing was guessed; choose how the avatar should look yourself"
+NO_FACE_NOTICE = Message("No face found, so nothing was guessed; choose how the avatar should look yourself")
 
 
 # The words of :meth:`Attributes.summary`, in English; a UI passes its visitor's language with the same keys.
@@ -98,7 +99,8 @@ class Attributes:
 
     def summary(self, words: Mapping[str, str] = SUMMARY_WORDS) -> str:
         """One line for the UI: what the prompt will say, and which of it is a suggestion from the photo, in
-        ``words`` (same keys as :data:`SUMMARY_WORDS`; ``attr.<value>`` keys, when given, translate the values).
+        ``words`` (same keys as :data:`SUMMARY_WORDS`; ``attr.<value>`` keys, when given, translate the values,
+        and English message templates, when given, the notice: see :mod:`relive.messages`).
 
         A suggestion names only the pre-filled choice ('suggested from your photo: woman, adult'), never the
         model's confidence or an age in years: a score or a number reads as a verdict about the visitor.
@@ -115,7 +117,7 @@ class Attributes:
         if suggested:
             parts.append(words["seen.change"])
         text = "; ".join(parts) or words["seen.nothing"]
-        return " — ".join(filter(None, (text, self.notice)))
+        return " — ".join(filter(None, (text, render(self.notice, words))))
 
 
 def age_group_of(age: float) -> str:
@@ -139,7 +141,7 @@ ATTRIBUTES: Registry[AttributeBackend] = Registry("face-attribute backend", pref
 
 
 def _several_faces_notice(count: int) -> str:
-    return f"{count} faces found; the largest one was used" if count > 1 else ""
+    return Message("{count} faces found; the largest one was used", count=count) if count > 1 else ""
 
 
 def _largest(faces: list, area) -> tuple[object, str]:
@@ -159,7 +161,7 @@ def _detected(source: str, gender: str, gender_conf: float, age: float, age_conf
     """
     unsure = gender_conf < MIN_GENDER_CONFIDENCE
     if unsure:
-        notice = "; ".join(filter(None, (notice, "gender unclear from the photo; choose it yourself if you like")))
+        notice = join("; ", notice, Message("gender unclear from the photo; choose it yourself if you like"))
     return Attributes(
         gender="person" if unsure else gender,
         age_group=age_group_of(age),
@@ -268,7 +270,7 @@ def _area(box: tuple[int, int, int, int]) -> int:
 def _check_box(box: tuple[int, int, int, int], given) -> tuple[int, int, int, int]:
     left, top, right, bottom = box
     if right <= left or bottom <= top:
-        raise InvalidInput(f"face box {tuple(given)} is empty; give it as (left, top, right, bottom) in pixels")
+        raise InvalidInput("face box {box} is empty; give it as (left, top, right, bottom) in pixels", box=tuple(given))
     return box
 
 
@@ -347,7 +349,8 @@ class NoAnalysis(AttributeBackend):
     name = "none"
 
     def analyse(self, image: imaging.ImageSource, *, face_box: tuple[int, int, int, int] | None = None) -> Attributes:
-        return Attributes(source=self.name, notice="Face analysis is off; choose how the avatar should look yourself")
+        return Attributes(source=self.name, notice=Message("Face analysis is off; choose how the "
+                                                                  "avatar should look yourself"))
 
 
 def backend_names() -> list[str]:

@@ -586,7 +586,7 @@ def genre_backdrop(genres: list[str] | tuple[str, ...] = (), size: int = 1024, *
     No genres: the neutral ("Other") scene. Deterministic for ``(genres[:2], size, seed)`` and cached.
     """
     if not isinstance(size, int) or not 16 <= size <= 4096:
-        raise InvalidInput(f"size={size!r} is out of range; use a whole number of pixels from 16 to 4096")
+        raise InvalidInput("size={size!r} is out of range; use a whole number of pixels from 16 to 4096", size=size)
     names = tuple(canonical_genre(g) for g in genres)[:2] or (NEUTRAL,)
     return _backdrop(names, size, seed_entropy(seed)).copy()
 

@@ -63,6 +63,7 @@ from relive.avatar import tiny  # cheap: it imports torch/diffusers only inside 
 from relive.backends import Availability, Backend, Registry
 from relive.config import Settings, resolve_device, resolve_dtype, settings
 from relive.errors import InvalidInput, ModelUnavailable, ReliveError
+from relive.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,8 @@ SDXL_VAE_FP16_FIX = Settings.sdxl_vae
 SDXL_TURBO = Settings.sdxl_fast
 # Switching generators unloads the one before (one pipeline family in memory at a time), so sdxl-fast never loads
 # beside sdxl.
-OOM_FIX = ("the GPU ran out of memory; try the sdxl-fast generator (relive unloads the others first), "
-           "or set RELIVE_CPU_OFFLOAD=1 (and RELIVE_VAE_TILING=1)")
+OOM_FIX = Message("the GPU ran out of memory; try the sdxl-fast generator (relive unloads the others first), "
+                  "or set RELIVE_CPU_OFFLOAD=1 (and RELIVE_VAE_TILING=1)")
 GiB = 2**30
 
 
@@ -467,9 +468,10 @@ class DiffusionGenerator(Generator):
         available, where = memory_available(self.device, self.cpu_offload)
         if needed and available is not None and needed > available:
             raise NotEnoughMemory(
-                f"the {self.name} generator needs about {needed / GiB:.1f} GiB of {where} "
-                f"({str(self.dtype).removeprefix('torch.')} weights + working memory) but {available / GiB:.1f} GiB "
-                "is available; use the instant generator, free memory, or run on a GPU")
+                "the {generator} generator needs about {needed:.1f} GiB of {where} ({dtype} weights + working memory) "
+                "but {available:.1f} GiB is available; use the instant generator, free memory, or run on a GPU",
+                generator=self.name, needed=needed / GiB, where=where, dtype=str(self.dtype).removeprefix("torch."),
+                available=available / GiB)
 
     def _place(self, pipes: list) -> list:
         for pipe in pipes:
@@ -582,8 +584,8 @@ def _load_lora(pipe, path: Path, adapter_name: str) -> None:
     except Exception as err:
         if _is_out_of_memory(err):
             raise
-        raise InvalidInput(f"the LoRA {path} cannot be read ({type(err).__name__}: {err}); "
-                           f"check that it is a complete .safetensors file, or {LORA_FIX}") from err
+        raise InvalidInput("the LoRA {path} cannot be read ({error}); check that it is a complete .safetensors file, "
+                           "or {fix}", path=path, error=f"{type(err).__name__}: {err}", fix=LORA_FIX) from err
     _check_lora_keys(path, state)
     try:
         pipe.load_lora_into_unet(state, network_alphas=alphas, unet=pipe.unet, adapter_name=adapter_name,
@@ -592,18 +594,20 @@ def _load_lora(pipe, path: Path, adapter_name: str) -> None:
         if isinstance(err, ReliveError) or _is_out_of_memory(err):
             raise
         _forget_adapter(pipe.unet, adapter_name)
-        raise InvalidInput(f"the LoRA {path} {_lora_mismatch(err)} ({type(err).__name__}: {err}); {LORA_FIX}") from err
+        raise InvalidInput("the LoRA {path} {problem} ({error}); {fix}", path=path, problem=_lora_mismatch(err),
+                           error=f"{type(err).__name__}: {err}", fix=LORA_FIX) from err
 
 
 def _check_lora_keys(path: Path, state: dict) -> None:
     """A LoRA file must hold LoRA layers, some of them for the UNet."""
     if not state or not all("lora" in key for key in state):
-        raise InvalidInput(f"the LoRA {path} holds no LoRA layers (its tensor names lack 'lora'): it may be a full "
-                           f"model checkpoint, which relive does not load as a LoRA; {LORA_FIX}")
+        raise InvalidInput("the LoRA {path} holds no LoRA layers (its tensor names lack 'lora'): it may be a full "
+                           "model checkpoint, which relive does not load as a LoRA; {fix}", path=path, fix=LORA_FIX)
     unet_keys = [key for key in state if key.startswith("unet.")]
     if not unet_keys:
-        raise InvalidInput(f"the LoRA {path} has layers for the text encoders only; relive loads LoRAs into the "
-                           f"UNet only (the refiner shares text_encoder_2), so it would change nothing; {LORA_FIX}")
+        raise InvalidInput("the LoRA {path} has layers for the text encoders only; relive loads LoRAs into the "
+                           "UNet only (the refiner shares text_encoder_2), so it would change nothing; {fix}",
+                           path=path, fix=LORA_FIX)
     if len(unet_keys) < len(state):
         log.info("LoRA %s: %d text-encoder tensors left out (LoRAs go into the UNet only)",
                  path.name, len(state) - len(unet_keys))

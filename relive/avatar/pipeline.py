@@ -18,6 +18,7 @@ from relive.avatar import attributes as attrs
 from relive.avatar import framing
 from relive.avatar.prompt import DEFAULT_STYLE, Prompt, build_prompt
 from relive.backends.faces import CropInfo, FaceChoice
+from relive.messages import Message
 
 AVATAR_SIZE = 1024
 MIN_PHOTO_SIDE = 64  # below this there is no face to work with
@@ -104,7 +105,7 @@ def make_avatar(photo: imaging.ImageSource, taste: np.ndarray, *, generator: str
         clock.lap("generate")
     cutout = _with_alpha(art, alpha)
     if nobody:
-        notices.append("No person found to cut out, so the avatar is a round badge of the whole picture")
+        notices.append(Message("No person found to cut out, so the avatar is a round badge of the whole picture"))
     image = _finish(cutout, top, seed, backdrop, look)
     clock.lap("backdrop")
     return AvatarResult(image, cutout, gen.name, gen.label, gen.is_diffusion, prompt, person,

@@ -481,7 +481,7 @@ def build_prompt(vector_or_top_genres: PromptSource, *, attributes: Attributes |
 
 def _check_seed(seed: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidInput(f"seed={seed!r} is not usable; give a whole number ≥ 0")
+        raise InvalidInput("seed={seed!r} is not usable; give a whole number ≥ 0", seed=seed)
     return int(seed)
 
 
@@ -501,8 +501,8 @@ def top_two(source: PromptSource) -> list[tuple[str, float]]:
     else:
         vec = genres.validate(source)
         if vec.ndim != 1:
-            raise InvalidGenres(f"one person's taste is a single vector of {genres.N_GENRES} values, "
-                                f"got shape {vec.shape}")
+            raise InvalidGenres("one person's taste is a single vector of {count} values, got shape {shape}",
+                                count=genres.N_GENRES, shape=vec.shape)
     return [(g, float(vec[genres.GENRES.index(g)])) for g in genres.top_genres(vec, k=2)]
 
 
@@ -588,7 +588,7 @@ def fit_to_window(fragments: list[Fragment], limit: int = CLIP_MAX_TOKENS) -> tu
     while count_tokens(text := ", ".join(f.text for f in kept)) > limit:
         weakest = min(range(len(kept)), key=lambda i: (kept[i].keep, -i))  # ties: drop the later one
         if kept[weakest].keep == math.inf:
-            raise InvalidInput(f"the essential prompt ({count_tokens(text)} tokens) exceeds CLIP's {limit}; "
-                               "shorten the style lead or the person description")
+            raise InvalidInput("the essential prompt ({tokens} tokens) exceeds CLIP's {limit}; shorten the style "
+                               "lead or the person description", tokens=count_tokens(text), limit=limit)
         dropped.append(kept.pop(weakest).text)
     return text, dropped

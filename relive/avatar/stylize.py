@@ -40,6 +40,7 @@ from relive.backends import faces
 from relive.backends.faces import CropInfo
 from relive.errors import InvalidImage, InvalidInput, ModelUnavailable, UnknownName
 from relive.genres import GENRES, canonical_genre
+from relive.messages import Message
 
 RGB = tuple[int, int, int]
 
@@ -109,7 +110,7 @@ def looks_for(genres: list[str] | tuple[str, ...]) -> tuple[GenreLook, GenreLook
 def seed_entropy(seed: int) -> int:
     """A seed for numpy's generators: any whole number (negative ones too, as two's complement 64-bit)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InvalidInput(f"seed={seed!r} is not a whole number; use e.g. seed=0")
+        raise InvalidInput("seed={seed!r} is not a whole number; use e.g. seed=0", seed=seed)
     return int(seed) & 0xFFFF_FFFF_FFFF_FFFF
 
 
@@ -693,8 +694,8 @@ def offline_look(style: str | None) -> tuple[str, str]:
     preset = style_preset(style)
     if preset.name in OFFLINE_LOOKS:
         return preset.name, ""
-    return DEFAULT_LOOK, (f"The {preset.label} style needs an AI generator; the instant generator drew its "
-                          f"{style_preset(DEFAULT_LOOK).label} look")
+    return DEFAULT_LOOK, Message("The {style} style needs an AI generator; the instant generator drew its {look} look",
+                                 style=Message(preset.label), look=Message(style_preset(DEFAULT_LOOK).label))
 
 
 def look_names() -> list[str]:
@@ -719,7 +720,7 @@ def stylize(image: imaging.ImageSource, genres: list[str] | tuple[str, ...] = ()
     light's direction and the halftone screen.
     """
     if not isinstance(size, int) or not 16 <= size <= 4096:
-        raise InvalidInput(f"size={size!r} is out of range; use a whole number of pixels from 16 to 4096")
+        raise InvalidInput("size={size!r} is out of range; use a whole number of pixels from 16 to 4096", size=size)
     name = look or DEFAULT_LOOK
     if name not in OFFLINE_LOOKS:
         raise UnknownName("offline look", name, OFFLINE_LOOKS)
@@ -739,7 +740,7 @@ def _canvas(img: Image.Image, size: int, mask, face, main: GenreLook, second: Ge
     small = cv2.resize(full, (work, work), interpolation=cv2.INTER_AREA) if size != work else full
     if isinstance(face, str):
         if face != "crop":
-            raise InvalidInput(f"face={face!r}: give a box (x, y, w, h), 'crop' or None")
+            raise InvalidInput("face={face!r}: give a box (x, y, w, h), 'crop' or None", face=face)
         face_box = crop_layout_face(work)  # in the centre square, like any box below
     else:
         face_box = _face_in_square(face, img.size, work) if face is not None else None
@@ -759,7 +760,7 @@ def _mask_array(mask: np.ndarray | Image.Image) -> np.ndarray:
     """A person mask as uint8 (H, W), 255 = person, from PIL, uint8, bool or float [0, 1]."""
     arr = np.asarray(mask.convert("L") if isinstance(mask, Image.Image) else mask)
     if arr.ndim != 2 or min(arr.shape) < 1:
-        raise InvalidImage(f"a mask is one channel (H, W), 255 = person; got shape {arr.shape}")
+        raise InvalidImage("a mask is one channel (H, W), 255 = person; got shape {shape}", shape=arr.shape)
     if arr.dtype == bool:
         return arr.astype(np.uint8) * 255
     if arr.dtype.kind == "f":

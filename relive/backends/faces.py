@@ -38,6 +38,7 @@ from relive.backends import (
     module_missing,
 )
 from relive.errors import InvalidInput
+from relive.messages import Message
 
 
 class Face(NamedTuple):
@@ -319,20 +320,23 @@ def choose_face(found: list[Face], size: tuple[int, int], choose: FaceChoice = N
         return main_face(found, size)
     if isinstance(choose, int) and not isinstance(choose, bool):
         if not 0 <= choose < len(found):
-            raise InvalidInput(f"face {choose} does not exist: {len(found)} found; choose 0 to {len(found) - 1}")
+            raise InvalidInput("face {face} does not exist: {found} found; choose 0 to {last}", face=choose,
+                               found=len(found), last=len(found) - 1)
         return found[choose]
     try:
         x, y = (float(v) for v in choose)
     except (TypeError, ValueError):
-        raise InvalidInput(f"choose={choose!r} is neither a face number nor a point (x, y) on the photo") from None
+        raise InvalidInput("choose={choose!r} is neither a face number nor a point (x, y) on the photo",
+                           choose=choose) from None
     return min(found, key=lambda face: np.hypot(face.center[0] - x, face.center[1] - y) / max(face.w, 1))
 
 
 def crop_notice(faces_found: int) -> str:
     if faces_found == 0:
-        return "No face found, so the centre of the photo is used; face the camera in good light for a better crop"
+        return Message("No face found, so the centre of the photo is used; face the camera in good light for a "
+                       "better crop")
     if faces_found > 1:
-        return f"{faces_found} people found; the avatar shows one of them"
+        return Message("{count} people found; the avatar shows one of them", count=faces_found)
     return ""
 
 
@@ -344,7 +348,7 @@ def face_square_crop(image: imaging.ImageSource, size: int = 512, backend: str |
     :func:`choose_face`.
     """
     if not isinstance(size, int) or not 16 <= size <= 8192:
-        raise InvalidInput(f"size={size!r} is out of range; use a whole number of pixels from 16 to 8192")
+        raise InvalidInput("size={size!r} is out of range; use a whole number of pixels from 16 to 8192", size=size)
     img = imaging.load_image(image, "RGB")
     detector = FACES.session(backend)
     found = detector.detect(img)

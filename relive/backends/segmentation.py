@@ -201,10 +201,12 @@ def as_mask(mask: np.ndarray | Image.Image, size: tuple[int, int]) -> np.ndarray
     elif arr.dtype.kind == "f":
         arr = _probability_to_mask(arr)
     elif arr.dtype != np.uint8:
-        raise InvalidImage(f"a mask must be uint8 (255 = foreground), bool or float in [0, 1], got {arr.dtype}")
+        raise InvalidImage("a mask must be uint8 (255 = foreground), bool or float in [0, 1], got {dtype}",
+                           dtype=arr.dtype)
     if arr.shape != (size[1], size[0]):
-        raise InvalidImage(f"the mask is {arr.shape[1::-1] if arr.ndim == 2 else arr.shape} but the image is "
-                           f"{size[0]}×{size[1]}; segment this very image (or resize the mask to it)")
+        raise InvalidImage("the mask is {mask} but the image is {width}×{height}; segment this very image (or resize "
+                           "the mask to it)", mask=arr.shape[1::-1] if arr.ndim == 2 else arr.shape, width=size[0],
+                           height=size[1])
     return arr
 
 
@@ -254,7 +256,7 @@ def cutout(image: imaging.ImageSource, mask: np.ndarray | Image.Image, feather: 
     """The photo as RGBA, its alpha the mask with soft edges; ``feather`` is the edge radius as a fraction of the
     image's shorter side (0 = the mask as is)."""
     if not 0 <= feather <= 0.1:
-        raise InvalidInput(f"feather={feather} is out of range; use 0 (hard edges) to 0.1 (very soft)")
+        raise InvalidInput("feather={feather} is out of range; use 0 (hard edges) to 0.1 (very soft)", feather=feather)
     img = imaging.load_image(image, "RGB")
     rgb = imaging.to_array(img)
     alpha = refine_alpha(rgb, as_mask(mask, img.size), round(feather * min(img.size)))
@@ -276,7 +278,7 @@ def remove_background(image: imaging.ImageSource, size: int = 1024, backend: str
     segmenting, so a 12-megapixel photo costs the same as a 1024 px one.
     """
     if not isinstance(size, int) or not 16 <= size <= 8192:
-        raise InvalidInput(f"size={size!r} is out of range; use a whole number of pixels from 16 to 8192")
+        raise InvalidInput("size={size!r} is out of range; use a whole number of pixels from 16 to 8192", size=size)
     segmenter = SEGMENTERS.session(backend)
     fitted, offset = fit_square(imaging.load_image(image, "RGB"), size)
     person = cutout(fitted, segmenter.segment(fitted), feather)

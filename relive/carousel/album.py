@@ -28,9 +28,10 @@ from relive import imaging
 from relive.carousel.backgrounds import Background, find_background, get_background
 from relive.carousel.fuse import DEFAULT_SCALE, FusedImage, compose, fuse, is_bust
 from relive.errors import InvalidImage, InvalidInput
+from relive.messages import Message
 
 MIN_PERSON = 0.01  # a photo whose cut-out covers less than this share has nobody in it
-LABEL = "AI-edited · relive"
+LABEL = Message("AI-edited · relive")  # a UI draws it in its visitor's language
 OWN_PHOTO = "my-photo"  # the slug of a page made on an uploaded picture (not a gallery background)
 SELFIE_SIDES = (0.3, 0.7)  # a bust sits off-centre, left or right, like a selfie, so the scene shows beside it
 
@@ -63,7 +64,7 @@ def feet_pixels(frame: tuple[int, int], feet: tuple[float, float] | None) -> tup
         return None
     x, y = (float(v) for v in feet)
     if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-        raise InvalidInput(f"feet position ({x:g}, {y:g}) must be relative, each between 0 and 1")
+        raise InvalidInput("feet position ({x:g}, {y:g}) must be relative, each between 0 and 1", x=x, y=y)
     return x * frame[0], y * frame[1]
 
 
@@ -162,12 +163,12 @@ def labelled(image: Image.Image, text: str = LABEL) -> Image.Image:
     return out
 
 
-def write_album(pages: Sequence[AlbumPage], folder: Path, name: str = "relive-album.zip") -> Path:
-    """The pages as labelled JPEGs in one zip inside ``folder`` (a scratch folder: it expires)."""
+def write_album(pages: Sequence[AlbumPage], folder: Path, name: str = "relive-album.zip", label: str = LABEL) -> Path:
+    """The pages as JPEGs labelled ``label`` in one zip inside ``folder`` (a scratch folder: it expires)."""
     path = Path(folder) / name
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # JPEGs do not compress further
         for number, page in enumerate(pages, 1):
             buffer = io.BytesIO()
-            labelled(page.fused.image).save(buffer, "JPEG", quality=92)
+            labelled(page.fused.image, label).save(buffer, "JPEG", quality=92)
             archive.writestr(f"{number:02d}-{page.slug}.jpg", buffer.getvalue())
     return path

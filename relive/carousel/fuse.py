@@ -44,6 +44,7 @@ from PIL import Image
 from relive import imaging
 from relive.config import settings
 from relive.errors import InvalidImage, InvalidInput, ModelUnavailable
+from relive.messages import Message
 
 MAX_SIDE = 4096
 DEFAULT_SCALE = 0.6  # avatar height / background height
@@ -146,8 +147,8 @@ def harmonise(model, bg: np.ndarray, avatar: np.ndarray, mask: np.ndarray) -> np
     """
     bg, avatar, alpha = _as_float(bg), _as_float(avatar), _as_alpha(mask)
     if not (bg.shape == avatar.shape and bg.shape[:2] == alpha.shape and bg.ndim == 3 and bg.shape[2] == 3):
-        raise InvalidInput(f"background {bg.shape}, avatar {avatar.shape} and mask {alpha.shape} must be H×W×3, "
-                           "H×W×3 and H×W of the same size")
+        raise InvalidInput("background {background}, avatar {avatar} and mask {mask} must be H×W×3, H×W×3 and H×W of "
+                           "the same size", background=bg.shape, avatar=avatar.shape, mask=alpha.shape)
     out = bg.copy()
     box = _bounding_box(alpha > 0)
     if box is None:
@@ -305,9 +306,9 @@ def parse_position(text: str) -> tuple[float, float]:
     try:
         x, y = (float(part) for part in text.split(","))
     except ValueError:
-        raise InvalidInput(f"position {text!r} is not X,Y (two numbers, the feet's pixel position)") from None
+        raise InvalidInput("position {text!r} is not X,Y (two numbers, the feet's pixel position)", text=text) from None
     if not (math.isfinite(x) and math.isfinite(y)):
-        raise InvalidInput(f"position {text!r} must be two finite numbers")
+        raise InvalidInput("position {text!r} must be two finite numbers", text=text)
     return x, y
 
 
@@ -333,16 +334,18 @@ def place_avatar(avatar: Image.Image, frame: tuple[int, int], position: tuple[fl
     if position is None and scale is None and avatar.size == frame:
         return np.asarray(avatar), Placement(frame_w / 2, frame_h, frame_w, frame_h, 0, 0, 1.0, True)
     if scale is not None and not (math.isfinite(scale) and scale > 0):
-        raise InvalidInput(f"scale {scale!r} must be a positive number (the avatar's height as a fraction of the "
-                           "background's, e.g. 0.6)")
+        raise InvalidInput("scale {scale!r} must be a positive number (the avatar's height as a fraction of the "
+                           "background's, e.g. 0.6)", scale=scale)
     cutout = avatar.crop(avatar.getchannel("A").getbbox())
     fraction = DEFAULT_SCALE if scale is None else float(scale)
     height = fraction * frame_h
     width = height * cutout.width / cutout.height
     fit = min(1.0, frame_h / height, frame_w / width)
     if fit < 1.0:
-        notices.append(f"the avatar at scale {fraction:g} ({round(width)}×{round(height)} px) is larger than the "
-                       f"{frame_w}×{frame_h} background; scaled down to fit (scale {fraction * fit:.3g})")
+        notices.append(Message("the avatar at scale {scale:g} ({width}×{height} px) is larger than the "
+                               "{frame_w}×{frame_h} background; scaled down to fit (scale {fitted:.3g})",
+                               scale=fraction, width=round(width), height=round(height), frame_w=frame_w,
+                               frame_h=frame_h, fitted=fraction * fit))
         width, height = width * fit, height * fit
     size = (max(1, round(width)), max(1, round(height)))
     if position is None:
@@ -351,8 +354,9 @@ def place_avatar(avatar: Image.Image, frame: tuple[int, int], position: tuple[fl
     else:
         x, y = float(position[0]), float(position[1])
         if not (0 <= x <= frame_w and 0 <= y <= frame_h):
-            raise InvalidInput(f"position ({x:g}, {y:g}) is outside the {frame_w}×{frame_h} background: X must be "
-                               f"0–{frame_w} and Y 0–{frame_h} (the pixel where the avatar's feet go)")
+            raise InvalidInput("position ({x:g}, {y:g}) is outside the {frame_w}×{frame_h} background: X must be "
+                               "0–{frame_w} and Y 0–{frame_h} (the pixel where the avatar's feet go)", x=x, y=y,
+                               frame_w=frame_w, frame_h=frame_h)
     resized = np.asarray(cutout.resize(size, Image.LANCZOS))  # Pillow premultiplies alpha: no dark fringes
     left, top = round(x - size[0] / 2), round(y - size[1])
     placement = Placement(x, y, size[0], size[1], left, top, size[1] / frame_h, False)
@@ -462,8 +466,9 @@ def compose(background: imaging.ImageSource, avatar: imaging.ImageSource, *,
 def _front_layer(front: imaging.ImageSource, frame: tuple[int, int]) -> np.ndarray:
     layer = imaging.load_image(front, "RGBA")
     if layer.size != frame:
-        raise InvalidInput(f"the front layer is {layer.width}×{layer.height} but the background is "
-                           f"{frame[0]}×{frame[1]}; draw both again with `python tools/render_backgrounds.py`")
+        raise InvalidInput("the front layer is {width}×{height} but the background is {frame_w}×{frame_h}; draw both "
+                           "again with `python tools/render_backgrounds.py`", width=layer.width, height=layer.height,
+                           frame_w=frame[0], frame_h=frame[1])
     return np.asarray(layer)
 
 
@@ -537,7 +542,7 @@ def _load_background(background: imaging.ImageSource, notices: list[str]) -> Ima
     if longest > MAX_SIDE:
         ratio = MAX_SIDE / longest
         size = (max(1, round(scene.width * ratio)), max(1, round(scene.height * ratio)))
-        notices.append(f"the background ({scene.width}×{scene.height}) is over {MAX_SIDE} px; scaled down to "
-                       f"{size[0]}×{size[1]}")
+        notices.append(Message("the background ({width}×{height}) is over {limit} px; scaled down to {new_w}×{new_h}",
+                               width=scene.width, height=scene.height, limit=MAX_SIDE, new_w=size[0], new_h=size[1]))
         scene = scene.resize(size, Image.LANCZOS)
     return scene

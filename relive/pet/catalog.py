@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from relive import genres
-from relive.csvfiles import csv_line, drop_blank_rows
 from relive.config import settings
+from relive.csvfiles import csv_line, drop_blank_rows
 from relive.errors import CatalogError, UnknownName
+from relive.messages import Message
 
 SLOTS: tuple[str, ...] = ("Head", "Face", "Torso")
 NOTHING = "nothing"
@@ -59,7 +60,8 @@ class Catalog:
         for row in self.slot_rows(slot):
             if wanted in (self.files[row].lower(), self.name(row).lower(), Path(self.files[row]).stem.lower()):
                 return int(row)
-        raise UnknownName(f"{slot.lower()} accessory", name, [self.name(r) for r in self.slot_rows(slot)])
+        raise UnknownName(Message("{slot} accessory", slot=Message(slot.lower())), name,
+                          [self.name(r) for r in self.slot_rows(slot)])
 
 
 def check_catalog(table: pd.DataFrame, root: Path, *, check_images: bool = True) -> list[str]:

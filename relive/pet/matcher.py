@@ -228,7 +228,7 @@ def match_batch(users: np.ndarray, catalog: Catalog, top_n: int = TOP_N) -> tupl
     the GIL in the array work)."""
     users = np.atleast_2d(genres.validate(users))
     if top_n < 1:
-        raise genres.InvalidGenres(f"top_n must be at least 1, got {top_n}")
+        raise genres.InvalidGenres("top_n must be at least 1, got {top_n}", top_n=top_n)
     p = _prepare(catalog)
     n = tuple(min(top_n, len(r)) for r in p.slot_rows)
     chunk = max(1, _BLOCK_ELEMENTS // (n[0] * n[1] * n[2]))

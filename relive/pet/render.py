@@ -25,7 +25,8 @@ CARD_SIZE = (1600, 1000)
 CHART_SIZE = (800, 620)
 INK = (43, 33, 53)
 # Every word the chart, the card and the explanation use, in English. A UI passes its visitor's language with the
-# same keys (``relive.ui.i18n``); ``genre.<name>`` and ``slot.<name>`` keys, when given, translate those names.
+# same keys (``relive.ui.i18n``); ``genre.<name>``, ``slot.<name>`` and ``acc.<accessory name>`` keys, when given,
+# translate those names.
 WORDS = {
     "explain.nothing": "{slot}: nothing, as you asked",
     "explain.line": "{slot}: {name} — {match} match, {because}",
@@ -41,7 +42,7 @@ WORDS = {
 
 
 def _name(words: Mapping[str, str], kind: str, name: str) -> str:
-    """A genre's or slot's name in the words' language (the name itself when they have none)."""
+    """A genre's, slot's or accessory's name in the words' language (the name itself when they have none)."""
     return words.get(f"{kind}.{name}", name)
 
 
@@ -70,7 +71,8 @@ def taste_chart(vec: np.ndarray, catalog: Catalog, rows: tuple[int | None, ...],
     chosen = [(s, r) for s, r in zip(SLOTS, rows) if r is not None]
     for k, (slot, row) in enumerate(chosen):
         offset = (k - (len(chosen) - 1) / 2) * 0.22
-        ax.barh(y + offset, catalog.vectors[row], height=0.2, color=PALETTE[slot], label=catalog.name(row))
+        ax.barh(y + offset, catalog.vectors[row], height=0.2, color=PALETTE[slot],
+                label=_name(words, "acc", catalog.name(row)))
     ax.set_yticks(y, [_name(words, "genre", g) for g in genres.GENRES], fontsize=12)
     ax.set_xlim(0, 1.45)  # room on the right for the legend
     ax.set_xticks([0, 0.5, 1], ["0", "½", "1"])
@@ -124,6 +126,6 @@ def explain(vec: np.ndarray, catalog: Catalog, rows: tuple[int | None, ...], sim
         because = words["explain.about"].format(genres=both(strongest))
         if shared:
             because += words["explain.love"].format(genres=both(shared))
-        lines.append(words["explain.line"].format(slot=name, name=catalog.name(row), match=f"{sim:.0%}",
-                                                  because=because))
+        lines.append(words["explain.line"].format(slot=name, name=_name(words, "acc", catalog.name(row)),
+                                                  match=f"{sim:.0%}", because=because))
     return lines

@@ -62,7 +62,7 @@ def make_pet(vec: np.ndarray, *, creature: str | None = None, strategy: str = "b
     in ``words`` (English by default, see :data:`relive.pet.render.WORDS`)."""
     vec = genres.validate(vec)
     if not 64 <= size <= 4096:
-        raise InvalidInput(f"pet size must be between 64 and 4096 pixels, got {size}")
+        raise InvalidInput("pet size must be between 64 and 4096 pixels, got {size}", size=size)
     catalog = catalog or load_catalog()
     match = choose(vec, catalog, strategy, seed)
     # No taste yet (all zero): the creature waits, bare, for the first slider to move.

@@ -84,6 +84,7 @@ def avatar(form, progress=gr.Progress()):
         raise Mistake("error.photo", lang)
 
     def report(step: int, total: int, stage: str) -> None:
+        stage = i18n.translations(lang).get(stage, stage)  # the generator's stage ("refiner") in the visitor's words
         progress(step / max(total, 1), desc=i18n.text("avatar.progress", lang, stage=stage, step=step, total=total))
 
     taste = form.taste if form.taste is not None else np.zeros(genres.N_GENRES)  # no slider moved yet
@@ -92,7 +93,8 @@ def avatar(form, progress=gr.Progress()):
                          progress=report)
     kind = i18n.text("avatar.kind_ai" if result.is_diffusion else "avatar.kind_instant", lang)
     label = i18n.text(f"gen.{form.generator}", lang) if i18n.has(f"gen.{form.generator}") else result.label
-    lines = [f"**{kind}** · {label} · {sum(result.timings.values()):.1f} s", *result.notices]
+    lines = [f"**{kind}** · {label} · {sum(result.timings.values()):.1f} s",
+             *(i18n.message(notice, lang) for notice in result.notices)]
     if result.framing is not None and result.framing.faces_found > 1:
         lines.append(i18n.text("avatar.tap_another", lang))
     if result.prompt:  # the prompt is the model's English, shown as it was given
@@ -123,7 +125,8 @@ def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang
             seen = gr.Markdown()
             with gr.Row():
                 fields = {name: gr.Dropdown([(choice("attr", value), value) for value in values],
-                                            value=attrs.PREFER_NOT_TO_SAY, label=t(f"field.{name}"), min_width=140)
+                                            value=attrs.PREFER_NOT_TO_SAY, label=t(f"field.{name}"), min_width=240,
+                                            elem_classes="attribute-choice")  # "prefereixo no dir-ho" whole
                           for name, values in attrs.choices().items()}
             suggest_button = gr.Button(t("avatar.suggest"), size="sm", elem_id="avatar-suggest")
             default = GENERATORS.default_name()

@@ -122,8 +122,9 @@ def fuse(form):
     """The avatar fused into one background: (before, after) and a note."""
     page = album.fuse_on(_scene(form), _avatar(form.cutout, form.avatar, form.lang), feet=(form.feet_x, form.feet_y),
                          scale=form.scale, shadow=form.shadow, model=load_fusion_model())
-    notes = [i18n.text("carousel.note", i18n.language(form.lang)), *page.fused.notices]
-    return (page.fused.composite, album.labelled(page.fused.image)), "\n\n".join(notes)
+    lang = i18n.language(form.lang)
+    notes = [i18n.text("carousel.note", lang), *(i18n.message(notice, lang) for notice in page.fused.notices)]
+    return (page.fused.composite, album.labelled(page.fused.image, i18n.message(album.LABEL, lang))), "\n\n".join(notes)
 
 
 @friendly
@@ -135,13 +136,15 @@ def make_album(form, request: gr.Request, progress=gr.Progress()):
     avatar = _avatar(form.cutout, form.avatar, lang)
 
     def report(done: int, total: int, title: str) -> None:
+        title = i18n.translations(lang).get(title, title)  # the festival's English title in the visitor's words
         progress(done / total, desc=i18n.text("album.progress", lang, title=title, done=done, total=total))
 
     # No size from the slider (it sizes the single picture): each album page stages the person at its spot's scale.
     pages = album.make_album(avatar, form.picks, shadow=form.shadow, model=load_fusion_model(), progress=report)
     folder = downloads.session_folder(request)
-    zip_path = souvenirs.write_takeaway(folder, pages, pet_card=form.pet_card, portrait=form.portrait)
-    gallery = [(album.labelled(page.fused.image), page_title(page, lang)) for page in pages]
+    label = i18n.message(album.LABEL, lang)  # drawn on each picture, in the visitor's language
+    zip_path = souvenirs.write_takeaway(folder, pages, pet_card=form.pet_card, portrait=form.portrait, label=label)
+    gallery = [(album.labelled(page.fused.image, label), page_title(page, lang)) for page in pages]
     return gallery, str(zip_path)
 
 
@@ -162,7 +165,8 @@ def show_qr(kiosk: bool, lang: str | None, request: gr.Request):
 
 
 def model_problem() -> str:
-    """'' when the fusion checkpoint is there (the server loads it once it answers), else what is wrong and the fix."""
+    """'' when the fusion checkpoint is there (the server loads it once it answers), else what is wrong and the fix:
+    for the staff, in the log."""
     try:
         check_fusion_model()
     except ModelUnavailable as err:
@@ -178,9 +182,8 @@ def build_carousel_tab(cutout: gr.State, keepsakes: dict[str, gr.State], lang: g
     nothing is downloaded onto the kiosk itself: the QR code is the only way home."""
     save = ["fullscreen"] if kiosk else ["download", "fullscreen"]
     backgrounds = list_backgrounds()
-    problem = model_problem()
-    if problem:  # the other tabs work as usual; this one says what is missing and how to fix it
-        gr.Markdown("**" + t("carousel.unavailable") + "** " + problem, elem_id="carousel-model-problem")
+    if model_problem():  # the other tabs work as usual; this one asks the visitor to fetch the staff (the log says why)
+        gr.Markdown(t("carousel.unavailable"), elem_id="carousel-model-problem")
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
             avatar = PhotoInput(type="filepath", image_mode="RGBA", format="png", sources=["upload"], height=260,

@@ -29,8 +29,10 @@ class Mistake(gr.Error):
 
 
 def friendly(fn):
-    """Run a handler. A visitor's mistake (a ReliveError, or a :class:`Mistake`) is shown with its fix and logged
-    as one line: no traceback, nothing the visitor gave (file names, values). Anything else is a bug: its
+    """Run a handler. A visitor's mistake (a ReliveError, or a :class:`Mistake`) is shown with its fix, in the
+    visitor's language, and logged as one line: no traceback, nothing the visitor gave (file names, values). A
+    ReliveError only the staff can fix (``for_staff``: a missing model, a full disk) shows the visitor a short text
+    and logs its detail, which names nothing of the visitor's. Anything else is a bug: its
     traceback goes to the log with file names and upload paths masked, and the visitor reads a calm message.
     The visitor's language comes from the handler's ``lang`` parameter or its form's ``lang``."""
     signature = inspect.signature(fn)
@@ -44,9 +46,13 @@ def friendly(fn):
             log.warning("visitor mistake in %s: %s", fn.__name__, err.key)
             raise
         except ReliveError as err:
-            log.warning("visitor mistake in %s: %s", fn.__name__, type(err).__name__)
-            raise gr.Error(visitor_message(str(err)), title=i18n.text("error.title", lang),
-                           print_exception=False) from None
+            if err.for_staff:  # the fix (a package, a folder, the disk) is the staff's: the detail goes to the log
+                log.error("needs the staff in %s: %s: %s", fn.__name__, type(err).__name__, err)
+                shown = i18n.text("error.staff", lang)
+            else:
+                log.warning("visitor mistake in %s: %s", fn.__name__, type(err).__name__)
+                shown = visitor_message(i18n.message(err.message, lang))
+            raise gr.Error(shown, title=i18n.text("error.title", lang), print_exception=False) from None
         except gr.Error:  # Gradio's own checks: already worded for the visitor
             raise
         except Exception as err:  # noqa: BLE001 - a bug: logged with its traceback, the visitor told calmly

@@ -50,6 +50,7 @@ label.selected, .wrap label {min-height: 52px; align-items: center;}
 .icon-button-wrapper button, button.icon-button, .icon-buttons button {min-width: 48px !important;
   min-height: 48px !important;}
 .icon-button-wrapper button svg, button.icon-button svg {width: 26px !important; height: 26px !important;}
+:root {--relive-icons: 11rem;}  /* a picture's label wraps before its (bigger) icon buttons */
 /* Sliders two to a row at most, so no track or number is cut. */
 .genre-slider, .placement-row > div {min-width: 230px !important;}
 /* The step indicator on one line in every language: the header wraps around it instead. */
@@ -125,8 +126,20 @@ _SCRIPT = r"""
     R.lang = code;
     document.documentElement.lang = code;
     document.querySelectorAll('.lang-button').forEach((b) => b.classList.toggle('current', b.id === 'lang-' + code));
+    webcamWords();
     return true;
   };
+
+  // Gradio writes "Click to Access Webcam" in English whatever the language (not one of its translatable texts):
+  // the words are swapped for the visitor's language whenever the webcam's button appears.
+  function webcamWords() {
+    document.querySelectorAll('button > .wrap').forEach((wrap) => {
+      const words = Array.from(wrap.childNodes).find((n) => n.nodeType === 3 && n.nodeValue.trim());
+      const all = Object.values(cfg.texts).map((t) => t['webcam.access']);
+      if (words && all.includes(words.nodeValue.trim())) words.nodeValue = ' ' + say('webcam.access');
+    });
+  }
+  new MutationObserver(webcamWords).observe(document.body, {childList: true, subtree: true});
 
   // "Take my photo": open the webcam if needed, 3-2-1 in big digits, then press the webcam's capture button.
   R.takePhoto = async () => {
@@ -171,6 +184,13 @@ _SCRIPT = r"""
       R.busy = false;
     }
   };
+
+  // A new try (a big action button): the errors of the last try go, so none stands beside the new result or error.
+  window.addEventListener('click', (e) => {
+    if (e.target.closest && e.target.closest('.big-action')) {
+      document.querySelectorAll('.toast-close').forEach((b) => b.click());
+    }
+  }, {capture: true});
 
   if (!cfg.kiosk) return;
 

@@ -14,7 +14,7 @@ from relive.pet.presets import PRESETS, preset_vector
 from relive.pet.souvenir import AUTO, make_pet
 from relive.ui import i18n
 from relive.ui.common import Form, friendly
-from relive.ui.i18n import choice, t
+from relive.ui.i18n import choice, choices, t
 
 SLIDER_GROUPS = {
     "Guitars": ("Rock", "Punk", "Indie", "Folk"),
@@ -75,7 +75,7 @@ def _controls(catalog) -> tuple[dict[str, gr.Dropdown], dict[str, gr.Slider]]:
     """The swaps and the sliders, made (not yet placed) in the order of the /pet API: creature (made first by the
     caller), Head, Face, Torso, then the 18 genres in canonical order, whatever the layout."""
     swaps = {slot: gr.Dropdown([(t("pet.auto"), AUTO_LABEL), (t("pet.nothing"), NOTHING)]
-                               + [catalog.name(r) for r in catalog.slot_rows(slot)],
+                               + choices("acc", [(catalog.name(r), catalog.name(r)) for r in catalog.slot_rows(slot)]),
                                value=AUTO_LABEL, label=choice("slot", slot), render=False) for slot in SLOTS}
     sliders = {name: gr.Slider(0, 1, value=0, step=0.05, label=choice("genre", name), min_width=140, buttons=[],
                                elem_classes="genre-slider", render=False) for name in genres.GENRES}

@@ -111,17 +111,17 @@ PORTRAIT = "avatar.png"
 
 
 def write_takeaway(folder: Path, pages: Sequence, *, pet_card: Image.Image | None = None,
-                   portrait: Image.Image | None = None) -> Path:
+                   portrait: Image.Image | None = None, label: str = album.LABEL) -> Path:
     """What the phone page offers, written into ``folder`` (a scratch folder: it expires): each album page as a
-    labelled JPEG, the pet card and the avatar (when the visitor made them), and the album as one zip. Returns
-    the zip's path."""
+    JPEG labelled ``label`` (the visitor's language), the pet card and the avatar (when the visitor made them), and
+    the album as one zip. Returns the zip's path."""
     for number, page in enumerate(pages, 1):
-        album.labelled(page.fused.image).save(folder / f"{number:02d}-{page.slug}.jpg", "JPEG", quality=92)
+        album.labelled(page.fused.image, label).save(folder / f"{number:02d}-{page.slug}.jpg", "JPEG", quality=92)
     if pet_card is not None:
         pet_card.save(folder / PET_CARD)
     if portrait is not None:
         portrait.save(folder / PORTRAIT)
-    return album.write_album(pages, folder)
+    return album.write_album(pages, folder, label=label)
 
 
 def shared_files(folder: Path) -> list[Path]:

@@ -33,10 +33,15 @@ CSS = """
 /* The block grows by the label's height instead of cutting the picture's bottom. */
 .block:has(> label[data-testid="block-label"].float) {height: auto !important; overflow: visible !important;}
 .block label[data-testid="block-label"].float {position: static !important; margin: 0.3rem 0 0.3rem 0.3rem;
-  width: fit-content;}
-/* Festival names in full: captions wrap instead of "Sunse…". */
-#carousel-gallery .caption-label, #album-gallery .caption-label {white-space: normal !important; max-width: 96%;
-  line-height: 1.2;}
+  width: fit-content; max-width: calc(100% - var(--relive-icons, 5.5rem));}  /* clear of the icon buttons */
+/* Festival names in full, under their pictures: captions wrap instead of "Sunse…" and cover no picture. */
+#carousel-gallery .thumbnail-item, #album-gallery .thumbnail-item {aspect-ratio: auto !important;
+  height: auto !important; display: flex !important; flex-direction: column;}
+#carousel-gallery .thumbnail-item img, #album-gallery .thumbnail-item img {width: 100%; height: auto !important;
+  flex: none;}
+#carousel-gallery .caption-label, #album-gallery .caption-label {position: static !important;
+  transform: none !important; max-width: 100% !important; margin: 0 !important; border: none !important;
+  border-radius: 0 !important; white-space: normal !important; text-align: center; line-height: 1.2;}
 
 /* Phones: results where the visitor is looking. */
 @media (max-width: 700px) {
