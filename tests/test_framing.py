@@ -15,7 +15,7 @@ from relive.avatar import framing
 from relive.backends import faces, identity
 from relive.config import settings
 from relive.errors import InvalidInput
-from relive.avatar.sample_people import GROUPS, faceless, group_photo, real_photos
+from relive.avatar.sample_people import GROUPS, faceless, group_photo, group_photo_with_masks, real_photos
 
 MODELS = settings().models_dir
 needs_models = pytest.mark.skipif(
@@ -81,6 +81,37 @@ def test_only_the_chosen_person_is_cut_out_where_two_touch(groups, chosen):
     assert alpha[mine.y:mine.y + mine.h, mine.x:mine.x + mine.w].mean() > 200, "the chosen face is kept"
     visible = alpha[max(0, other.y):other.y + other.h, max(0, other.x):other.x + other.w]
     assert visible.size == 0 or visible.mean() < 20, "the other person's face is cut away"
+
+
+def _in_crop(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).crop(box).resize((SIZE, SIZE), Image.NEAREST)) > 127
+
+
+# Measured with the face-distance split (owner_map) this suite guards: the share of the other people's pixels in the
+# crop that the chosen person's cut-out still holds, and the share of the chosen person it keeps.
+LEAK = {("two_touching", 0): 0.366, ("two_touching", 1): 0.0, ("three_close", 0): 0.366,
+        ("three_close", 1): 0.0, ("three_close", 2): 0.353}
+
+
+@pytest.mark.parametrize("layout, chosen", sorted(LEAK))
+def test_how_much_of_the_people_touching_the_chosen_one_remains(layout, chosen):
+    """Against the known answer (each person's visible pixels in the composed photo), the cut-out of the chosen
+    person holds at most the measured share of the others who touch them, and at least 75 % of the person."""
+    photo, visible = group_photo_with_masks(layout)
+    cutout, info = framing.cut_out_person(photo, SIZE, choose=chosen)
+    kept = np.asarray(cutout.getchannel("A")) > 127
+    cx, cy = info.face.center
+    who = next(name for name, mask in visible.items() if mask[int(cy), int(cx)])
+    others = np.zeros_like(kept)
+    for name, mask in visible.items():
+        if name != who:
+            others |= _in_crop(mask, info.box)
+    mine = _in_crop(visible[who], info.box)
+    leaked = (others & kept).sum() / max(others.sum(), 1)
+    assert leaked <= LEAK[layout, chosen] + 0.02, f"{layout}/{who}: {leaked:.1%} of the others remain"
+    assert (mine & kept).sum() / mine.sum() >= 0.75, f"{layout}/{who}: too little of the chosen person kept"
 
 
 def test_people_apart_from_the_chosen_one_are_not_in_the_cut_out(groups):

@@ -80,7 +80,7 @@ def make_avatar(photo: imaging.ImageSource, taste: genres.Taste | np.ndarray, *,
     crop, crop_info = framing.frame_person(picture, gen.size, choose)
     notices = [crop_info.notice] if crop_info.notice else []
     clock.lap("crop")
-    prompt = None
+    prompt = look = None  # a prompt for diffusion generators, an offline look for the others
     if gen.is_diffusion:  # only a prompt uses what the photo shows of the person: nothing is analysed otherwise
         person = _person(picture, detected, attribute_backend, choices)
         prompt = build_prompt(taste, attributes=person, style=style or DEFAULT_STYLE, seed=seed)
@@ -108,7 +108,7 @@ def make_avatar(photo: imaging.ImageSource, taste: genres.Taste | np.ndarray, *,
     cutout = _with_alpha(art, alpha)
     if nobody:
         notices.append(Message("No person found to cut out, so the avatar is a round badge of the whole picture"))
-    image = _finish(cutout, top, seed, backdrop)
+    image = _finish(cutout, top, seed, backdrop, look)
     clock.lap("backdrop")
     return AvatarResult(image, cutout, gen.name, gen.label, gen.is_diffusion, prompt, person,
                         notices + ([person.notice] if person.notice else []), clock.timings, crop_info)
@@ -137,11 +137,13 @@ def _with_alpha(art: Image.Image, alpha: np.ndarray) -> Image.Image:
     return Image.fromarray(np.dstack([imaging.to_array(art.convert("RGB")), alpha]), "RGBA")
 
 
-def _finish(cutout: Image.Image, top: list[str], seed: int, backdrop: bool) -> Image.Image:
+def _finish(cutout: Image.Image, top: list[str], seed: int, backdrop: bool, look: str | None) -> Image.Image:
     from relive.avatar import backdrops
-    from relive.avatar.stylize import looks_for
+    from relive.avatar.stylize import looks_for, poster_backdrop
 
     ink = looks_for(top)[0].ink
     if backdrop:
-        return backdrops.compose_on_backdrop(cutout, backdrops.genre_backdrop(top, AVATAR_SIZE, seed=seed), ink=ink)
+        # the pop-art look brings its own flat poster ground; every other picture stands in its genre's scene
+        ground = (poster_backdrop if look == "pop-art" else backdrops.genre_backdrop)(top, AVATAR_SIZE, seed=seed)
+        return backdrops.compose_on_backdrop(cutout, ground, ink=ink)
     return backdrops.sticker(cutout, ink=ink)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 from PIL import Image
 
 from relive.errors import UnknownName
@@ -83,6 +84,12 @@ GROUPS = {
 
 def group_photo(layout: str, seed: int = 0) -> Image.Image:
     """The composed group photo ``layout`` (see :data:`GROUPS`) as RGB."""
+    return group_photo_with_masks(layout, seed)[0]
+
+
+def group_photo_with_masks(layout: str, seed: int = 0) -> tuple[Image.Image, dict[str, np.ndarray]]:
+    """The composed group photo ``layout`` (RGB) and, per person (by name), where they are visible in it: a bool
+    (H, W) mask, with the people pasted in front taken away — the known answer to "who is where"."""
     from relive.carousel.training.scenes import render_background
 
     if layout not in GROUPS:
@@ -90,6 +97,7 @@ def group_photo(layout: str, seed: int = 0) -> Image.Image:
     spec = GROUPS[layout]
     canvas = render_background(spec.scene, seed, *spec.size).convert("RGBA")
     width, height = spec.size
+    visible: dict[str, np.ndarray] = {}
     for place in spec.people:
         person = person_cutout(place.name)
         scale = place.height * height / person.height
@@ -97,7 +105,13 @@ def group_photo(layout: str, seed: int = 0) -> Image.Image:
         left = round(place.x * width - person.width / 2)
         top = round(place.bottom * height - person.height)
         canvas.paste(person, (left, top), person)  # paste, not alpha_composite: it takes offsets off the canvas
-    return canvas.convert("RGB")
+        alpha = Image.new("L", spec.size, 0)
+        alpha.paste(person.getchannel("A"), (left, top))
+        covered = np.asarray(alpha) > 127
+        for mask in visible.values():
+            mask &= ~covered  # the people behind lose what this one hides
+        visible[place.name] = covered
+    return canvas.convert("RGB"), visible
 
 
 def faceless(photo: Image.Image) -> Image.Image:

