@@ -9,6 +9,7 @@ from PIL import Image
 from skimage import data
 
 from relive.config import settings
+from relive.errors import InvalidInput
 
 pytestmark = pytest.mark.skipif(not (settings().models_dir / "selfie_segmentation.tflite").is_file(),
                                 reason="MediaPipe models missing; run `make models`")
@@ -71,3 +72,14 @@ def test_fuse_mistakes_are_one_line(tmp_path, checkpoint):
 def test_train_help_lists_its_options(tmp_path):
     run = relive("train", "--help", cwd=tmp_path)
     assert run.returncode == 0 and "--max-minutes" in run.stdout and "--arch" in run.stdout
+
+
+def test_evaluate_names_each_checkpoint_so_that_two_runs_last_folders_stay_apart():
+    from relive.commands.carousel import model_labels
+
+    assert model_labels(["runs/a/last"]) == ["model"]
+    assert model_labels(["checkpoints/carousel-compact", "runs/a/last"]) == ["model:carousel-compact", "model:last"]
+    assert model_labels(["runs/a/last", "runs/b/last", "runs/b/best"]) == ["model:a/last", "model:b/last",
+                                                                           "model:b/best"]
+    with pytest.raises(InvalidInput, match="twice"):
+        model_labels(["runs/a/last", "runs/a/last"])

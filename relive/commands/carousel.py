@@ -94,6 +94,19 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                                 choices=["compact", "resnet50-transformer"] if f.name == "arch" else None)
 
 
+def model_labels(checkpoints: list) -> list[str]:
+    """The report's name of each checkpoint: "model" alone, else "model:" + the shortest tail of its path that
+    tells it from the others (runs/a/last and runs/b/last are a/last and b/last, not two "last" rows in one)."""
+    if len(checkpoints) == 1:
+        return ["model"]
+    parts = [Path(path).parts for path in checkpoints]
+    for depth in range(1, max(map(len, parts)) + 1):
+        tails = ["/".join(p[-depth:]) for p in parts]
+        if len(set(tails)) == len(tails):
+            return [f"model:{tail}" for tail in tails]
+    raise InvalidInput("the same checkpoint is given twice; give each --checkpoint once")
+
+
 def _evaluate(args: argparse.Namespace) -> None:
     from relive.carousel.training.baselines import BASELINES
     from relive.carousel.training.evaluate import evaluate, evaluate_pairs, heldout_people_pairs, markdown_table, write_report
@@ -104,8 +117,8 @@ def _evaluate(args: argparse.Namespace) -> None:
     if args.data is None and not args.heldout:
         raise InvalidInput("give the data folder made by `relive collage`, or --heldout")
     checkpoints = args.checkpoint or [None]
-    models = {("model" if len(checkpoints) == 1 else f"model:{Path(path).name}"): partial(harmonise, load_fusion_model(path))
-              for path in checkpoints}
+    models = {label: partial(harmonise, load_fusion_model(path))
+              for label, path in zip(model_labels(checkpoints), checkpoints)}
     methods = {**(BASELINES if args.baselines else {"copy_paste": BASELINES["copy_paste"]}), **models}
     if args.heldout:
         lights = [name.strip() for name in args.scene_lights.split(",") if name.strip()]
