@@ -24,6 +24,7 @@ Checkpoints are folders, diffusers style: ``config.json`` (the :class:`FusionCon
 
 from __future__ import annotations
 
+import abc
 import json
 import math
 import os
@@ -74,12 +75,12 @@ class FusionModel(Backend, nn.Module):
 
     config: FusionConfig
 
+    @abc.abstractmethod
     def correction(self, comp: np.ndarray, bg: np.ndarray, alpha: np.ndarray, origin: tuple[int, int],
                    box_size: tuple[int, int]) -> Correction:
         """How this model corrects the avatar's box (``box_size`` = (h, w), top-left ``origin``) of a full-size
         composite ``comp`` over ``bg`` (uint8 or float, the same for both) with ``alpha`` (float [0, 1]): run the
         network once here, then correct the box strip by strip at full resolution. Call under inference mode."""
-        raise NotImplementedError
 
     def num_parameters(self) -> int:
         """How many parameters the model has (for its description and model card)."""
