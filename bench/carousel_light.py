@@ -14,24 +14,21 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from relive.backends.fusion import load_fusion_model
 from relive.carousel.backgrounds import list_backgrounds
-from relive.carousel.fuse import fuse, load_fusion_model
-from relive.carousel.training.metrics import light_problems, light_response
+from relive.carousel.training.metrics import fused_light_response, light_problems
 
 
 def check(model, avatars: list[Path]) -> dict[str, float]:
     """Pass count, mean move toward the light (Lab) and mean chroma change over every avatar × scene."""
     passed, toward, chroma = 0, [], []
     for background in list_backgrounds():
-        scene = np.asarray(Image.open(background.path).convert("RGB"))
         for avatar in avatars:
-            result = fuse(background.path, avatar, model=model)
-            response = light_response(scene, np.asarray(result.composite), np.asarray(result.image), result.mask)
+            _, response = fused_light_response(background, avatar, model)
             passed += not light_problems(response)
             toward.append(response["toward"])
             chroma.append(response["chroma_after"] - response["chroma_before"])

@@ -7,10 +7,9 @@ itself is checked on pictures whose answer is known.
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from relive.carousel.backgrounds import list_backgrounds
-from relive.carousel.training.metrics import light_problems, light_response
+from relive.carousel.training.metrics import fused_light_response, light_problems, light_response
 from tests.helpers import ROOT
 
 AVATAR = ROOT / "assets" / "examples" / "avatar-astronaut.png"
@@ -31,11 +30,7 @@ def _scene_cases():
 @pytest.mark.slow
 @pytest.mark.parametrize("background", _scene_cases())
 def test_the_example_avatar_takes_on_every_shipped_scenes_light(background, one_torch_thread):
-    from relive.carousel.fuse import fuse
-
-    result = fuse(background.path, AVATAR)
-    scene = np.asarray(Image.open(background.path).convert("RGB"))
-    response = light_response(scene, np.asarray(result.composite), np.asarray(result.image), result.mask)
+    _, response = fused_light_response(background, AVATAR)
     assert light_problems(response) == [], f"{background.slug}: {response}"
 
 

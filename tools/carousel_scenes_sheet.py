@@ -12,7 +12,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,8 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from relive.carousel.backgrounds import list_backgrounds
 from relive.backends.fusion import load_fusion_model
-from relive.carousel.fuse import fuse
-from relive.carousel.training.metrics import light_problems, light_response
+from relive.carousel.training.metrics import fused_light_response, light_problems
 
 CELL_HEIGHT = 300
 LABEL_HEIGHT = 40
@@ -30,9 +28,7 @@ INK, PAPER, BAD = (30, 24, 40), (255, 250, 242), (180, 20, 20)
 
 def scene_row(background, avatar: Image.Image, model) -> tuple[Image.Image, str, bool]:
     """Before | after for one scene, its caption and whether the booth's check passed."""
-    result = fuse(background.path, avatar, model=model)
-    response = light_response(np.asarray(Image.open(background.path).convert("RGB")), np.asarray(result.composite),
-                              np.asarray(result.image), result.mask)
+    result, response = fused_light_response(background, avatar, model)
     problems = light_problems(response)
     width = round(result.image.width * CELL_HEIGHT / result.image.height)
     pair = Image.new("RGB", (2 * width, CELL_HEIGHT))

@@ -110,6 +110,18 @@ def light_response(scene: np.ndarray, before: np.ndarray, after: np.ndarray, mas
             "chroma_after": chroma(after_ab), "scene_chroma": chroma(scene_lab.reshape(-1, 2))}
 
 
+def fused_light_response(background, avatar, model=None):
+    """Fuse ``avatar`` into the gallery ``background`` (a :class:`~relive.carousel.backgrounds.Background`) with
+    ``model`` (default: the shipped one) and measure :func:`light_response` against the scene: (fused, response)."""
+    from PIL import Image
+
+    from relive.carousel.fuse import fuse
+
+    fused = fuse(background.path, avatar, model=model)
+    scene = np.asarray(Image.open(background.path).convert("RGB"))
+    return fused, light_response(scene, np.asarray(fused.composite), np.asarray(fused.image), fused.mask)
+
+
 CHROMA_TOLERANCE = 1.0  # Lab units: below a just-noticeable difference
 
 
