@@ -73,3 +73,23 @@ def save_test_avatar(path: Path) -> Path:
     ImageDraw.Draw(image).ellipse((60, 30, 240, 590), fill=(230, 170, 130, 255))
     image.save(path)
     return path
+
+
+def raise_through_friendly(error: Exception, lang: str, caplog) -> tuple:
+    """``error`` raised inside a ``@friendly`` UI handler of a ``lang`` session: the ``gr.Error`` the visitor gets
+    and the log records of ``relive.ui`` (INFO and up)."""
+    import logging
+    from types import SimpleNamespace
+
+    import gradio as gr
+    import pytest
+
+    from relive.ui.common import friendly
+
+    @friendly
+    def handler(form):
+        raise error
+
+    with caplog.at_level(logging.INFO, logger="relive.ui"), pytest.raises(gr.Error) as err:
+        handler(SimpleNamespace(lang=lang))
+    return err.value, [r for r in caplog.records if r.name == "relive.ui"]

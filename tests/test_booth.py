@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import gradio as gr
 import numpy as np
 import pytest
+from helpers import raise_through_friendly
 from PIL import Image
 
 from relive import genres
@@ -69,17 +70,10 @@ def test_the_handlers_own_errors_speak_the_visitors_language(lang):
 # ---------------------------------------------------------------- 8 · logs: nothing about the person
 
 def test_a_visitors_mistake_is_one_log_line_without_file_name(caplog):
-    from relive.ui.common import friendly
-
-    @friendly
-    def handler(form):
-        raise InvalidImage("'visitor-selfie-4711.jpg' is not an image relive can read; upload a JPEG or PNG")
-
-    with caplog.at_level(logging.INFO, logger="relive.ui"), pytest.raises(gr.Error) as err:
-        handler(SimpleNamespace(lang="en"))
-    assert "visitor-selfie-4711.jpg" in err.value.message  # the visitor is told which file …
-    assert err.value.print_exception is False  # … and Gradio prints no traceback for it
-    records = [r for r in caplog.records if r.name == "relive.ui"]
+    error, records = raise_through_friendly(
+        InvalidImage("'visitor-selfie-4711.jpg' is not an image relive can read; upload a JPEG or PNG"), "en", caplog)
+    assert "visitor-selfie-4711.jpg" in error.message  # the visitor is told which file …
+    assert error.print_exception is False  # … and Gradio prints no traceback for it
     assert len(records) == 1 and records[0].exc_info is None
     logged = records[0].getMessage()
     assert "\n" not in logged and "visitor-selfie" not in logged and "InvalidImage" in logged

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ast
-import logging
 import re
 import string
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from helpers import raise_through_friendly
 from PIL import Image
 
 from relive import imaging
@@ -253,19 +253,11 @@ def test_a_library_error_keeps_its_english_and_a_visitor_reads_their_language():
 
 
 def test_an_error_only_the_staff_can_fix_shows_a_short_text_and_logs_the_detail(caplog):
-    import gradio as gr
-
-    from relive.ui.common import friendly
-
-    @friendly
-    def handler(form):
-        raise ModelUnavailable("no fusion model at '/srv/relive/checkpoints/fusion'; run `hf download x/y`")
-
-    with caplog.at_level(logging.INFO, logger="relive.ui"), pytest.raises(gr.Error) as err:
-        handler(SimpleNamespace(lang="es"))
-    assert err.value.message == i18n.text("error.staff", "es") and err.value.title == i18n.text("error.title", "es")
-    assert "hf download" not in err.value.message and "/srv" not in err.value.message
-    logged = [r.getMessage() for r in caplog.records if r.name == "relive.ui"]
+    error, records = raise_through_friendly(
+        ModelUnavailable("no fusion model at '/srv/relive/checkpoints/fusion'; run `hf download x/y`"), "es", caplog)
+    assert error.message == i18n.text("error.staff", "es") and error.title == i18n.text("error.title", "es")
+    assert "hf download" not in error.message and "/srv" not in error.message
+    logged = [r.getMessage() for r in records]
     assert len(logged) == 1 and "hf download x/y" in logged[0] and "\n" not in logged[0]
 
 
