@@ -141,8 +141,7 @@ def _as_alpha(mask: np.ndarray) -> np.ndarray:
     mask = np.asarray(mask)
     if mask.ndim == 3 and mask.shape[2] == 1:
         mask = mask[..., 0]
-    alpha = mask.astype(np.float32) / 255.0 if mask.dtype == np.uint8 else mask.astype(np.float32)
-    return np.clip(alpha, 0.0, 1.0)
+    return np.clip(imaging.to_float(mask), 0.0, 1.0)
 
 
 def _bounding_box(present: np.ndarray) -> tuple[slice, slice] | None:

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from relive import imaging
 from relive.errors import InvalidImage
 
 PSNR_CAP = 100.0  # dB reported for identical images: finite, so averages over a split stay finite
@@ -85,9 +86,7 @@ def all_metrics(out: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> dict[str, 
 def _lab(rgb: np.ndarray) -> np.ndarray:
     import cv2
 
-    rgb = np.asarray(rgb)
-    rgb = rgb.astype(np.float32) / 255.0 if rgb.dtype == np.uint8 else rgb.astype(np.float32)
-    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2Lab)
+    return cv2.cvtColor(np.ascontiguousarray(imaging.to_float(rgb)), cv2.COLOR_RGB2Lab)
 
 
 def light_response(scene: np.ndarray, before: np.ndarray, after: np.ndarray, mask: np.ndarray) -> dict[str, float]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from relive import imaging
 from relive.errors import InvalidImage
 
 # Mean absolute difference inside the mask (0–255 scale) below which a pair is a near-no-op and dropped: about
@@ -92,9 +93,7 @@ def lab_stats(img: np.ndarray, where: np.ndarray | None = None) -> tuple[np.ndar
     only over the pixels where ``where`` is true."""
     import cv2
 
-    img = np.asarray(img)
-    img = img.astype(np.float32) / 255.0 if img.dtype == np.uint8 else img.astype(np.float32)
-    lab = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2Lab)
+    lab = cv2.cvtColor(np.ascontiguousarray(imaging.to_float(img)), cv2.COLOR_RGB2Lab)
     pixels = lab.reshape(-1, 3) if where is None else lab[where]
     if len(pixels) == 0:
         pixels = lab.reshape(-1, 3)
