@@ -79,7 +79,9 @@ def test_only_the_chosen_person_is_cut_out_where_two_touch(groups, chosen):
     inside = framing.faces_in_crop(info, SIZE)
     mine, other = inside[chosen], inside[1 - chosen]
     assert alpha[mine.y:mine.y + mine.h, mine.x:mine.x + mine.w].mean() > 200, "the chosen face is kept"
-    visible = alpha[max(0, other.y):other.y + other.h, max(0, other.x):other.x + other.w]
+    # the middle of the other's face box: the box's lower edge may lie on the chosen person's shoulder in front
+    top, left = other.y + other.h // 4, other.x + other.w // 4
+    visible = alpha[max(0, top):top + other.h // 2, max(0, left):left + other.w // 2]
     assert visible.size == 0 or visible.mean() < 20, "the other person's face is cut away"
 
 
@@ -89,16 +91,21 @@ def _in_crop(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).crop(box).resize((SIZE, SIZE), Image.NEAREST)) > 127
 
 
-# Measured with the face-distance split (owner_map) this suite guards: the share of the other people's pixels in the
-# crop that the chosen person's cut-out still holds, and the share of the chosen person it keeps.
-LEAK = {("two_touching", 0): 0.366, ("two_touching", 1): 0.0, ("three_close", 0): 0.366,
-        ("three_close", 1): 0.0, ("three_close", 2): 0.353}
+# Measured with the split by clothes and face distance (framing.owner_by_clothes) this suite guards: the share of the
+# other people's pixels in the crop that the chosen person's cut-out still holds, and the share of the chosen person
+# it keeps. With the face distance alone (main before): leak 0.366 / 0.0 / 0.366 / 0.0 / 0.353, kept 0.978 / 0.810 /
+# 0.981 / 0.839 / 0.917.
+LEAK = {("two_touching", 0): 0.207, ("two_touching", 1): 0.010, ("three_close", 0): 0.218,
+        ("three_close", 1): 0.0, ("three_close", 2): 0.334}
+KEPT = {("two_touching", 0): 0.978, ("two_touching", 1): 0.959, ("three_close", 0): 0.981,
+        ("three_close", 1): 0.842, ("three_close", 2): 0.916}
 
 
 @pytest.mark.parametrize("layout, chosen", sorted(LEAK))
 def test_how_much_of_the_people_touching_the_chosen_one_remains(layout, chosen):
     """Against the known answer (each person's visible pixels in the composed photo), the cut-out of the chosen
-    person holds at most the measured share of the others who touch them, and at least 75 % of the person."""
+    person holds at most the measured share of the others who touch them, and at least the measured share of the
+    person."""
     photo, visible = group_photo_with_masks(layout)
     cutout, info = framing.cut_out_person(photo, SIZE, choose=chosen)
     kept = np.asarray(cutout.getchannel("A")) > 127
@@ -111,7 +118,7 @@ def test_how_much_of_the_people_touching_the_chosen_one_remains(layout, chosen):
     mine = _in_crop(visible[who], info.box)
     leaked = (others & kept).sum() / max(others.sum(), 1)
     assert leaked <= LEAK[layout, chosen] + 0.02, f"{layout}/{who}: {leaked:.1%} of the others remain"
-    assert (mine & kept).sum() / mine.sum() >= 0.75, f"{layout}/{who}: too little of the chosen person kept"
+    assert (mine & kept).sum() / mine.sum() >= KEPT[layout, chosen] - 0.02, f"{layout}/{who}: too little of them kept"
 
 
 def test_people_apart_from_the_chosen_one_are_not_in_the_cut_out(groups):
