@@ -118,6 +118,7 @@ SPLIT_SIDE = 256
 CLOTHES_BINS = 16
 COLOUR_WIDTHS = 0.3
 UNSEEN_COLOUR = 1e-3
+CLOTHES_SMOOTH = 3.0  # px at SPLIT_SIDE: the colour evidence is pooled over a neighbourhood, so the seam is smooth
 BODY_TOP = 0.9  # clothes start this many face heights below the face's centre …
 BODY_REACH = 1.3  # … and reach this many face widths to each side
 BODY_INNER = 0.3  # the half of the body facing another person starts this far out (its arm may lie on them)
@@ -143,13 +144,13 @@ def owner_by_clothes(rgb: np.ndarray, solid: np.ndarray, people: list[Face]) -> 
     fit = []
     for cost, seed in zip(costs, clothes_seeds(costs, scaled, inside), strict=True):
         histogram = np.bincount(colour[seed], minlength=CLOTHES_BINS ** 3) / max(int(seed.sum()), 1)
-        fit.append(np.log(histogram[colour] + UNSEEN_COLOUR) - cost / COLOUR_WIDTHS)
+        likelihood = np.log(histogram[colour] + UNSEEN_COLOUR).astype(np.float32)
+        fit.append(cv2.GaussianBlur(likelihood, (0, 0), CLOTHES_SMOOTH) - cost / COLOUR_WIDTHS)
     owner = np.argmax(np.stack(fit), axis=0).astype(np.uint8)
     ys, xs = np.mgrid[0:SPLIT_SIDE, 0:SPLIT_SIDE]
     for index, face in enumerate(scaled):  # a face is its own person's, whatever its colours
         cx, cy = face.center
         owner[((xs - cx) / (FACE_OWN[0] * face.w)) ** 2 + ((ys - cy) / (FACE_OWN[1] * face.h)) ** 2 <= 1] = index
-    owner = cv2.medianBlur(owner, 5)  # no speckle where two people's colours are alike
     return cv2.resize(owner, (side, side), interpolation=cv2.INTER_NEAREST)
 
 
