@@ -62,16 +62,19 @@ class HideApi:
 
 
 def _warm_up() -> None:
-    """Load the fusion model (and torch with it) and the pet matcher's compiled pass (numba, ~0.5 s on first use)
-    once the server answers, so that start-up stays fast and the first visitor does not wait for them; a missing
-    model or catalogue was already reported when the app was built."""
-    from relive.pet.catalog import load_catalog
+    """Load the fusion model (and torch with it), the pet matcher's compiled pass (numba, ~0.5 s on first use) and
+    the pet art at the sizes shown once the server answers, so that start-up stays fast and the first visitors do
+    not wait for them; a missing model or catalogue was already reported when the app was built."""
+    from relive.pet.catalog import creatures, load_catalog
     from relive.pet.matcher import match_batch
+    from relive.pet.render import draw_ahead
 
     with contextlib.suppress(ModelUnavailable):
         load_fusion_model()
     with contextlib.suppress(ReliveError):
-        match_batch(np.full(N_GENRES, 0.5), load_catalog())
+        catalog = load_catalog()
+        match_batch(np.full(N_GENRES, 0.5), catalog)
+        draw_ahead(catalog, creatures().values())
 
 
 def forget_closed_sessions(demo: gr.Blocks) -> None:
