@@ -182,5 +182,9 @@ def shown(image: Image.Image, kind: str = "png") -> str:
         image.convert("RGB").save(buffer, "JPEG", quality=JPEG_QUALITY)
     else:
         image.save(buffer, "PNG", compress_level=PNG_LEVEL)
-    return save_bytes_to_cache(buffer.getvalue(), f"image.{'jpg' if kind == 'jpeg' else 'png'}",
-                               gr.utils.get_upload_folder())
+    return cached(buffer.getvalue(), f"image.{'jpg' if kind == 'jpeg' else 'png'}")
+
+
+def cached(data: bytes, name: str) -> str:
+    """An encoded picture (``name`` gives its type) as a file in Gradio's cache, for an output component."""
+    return save_bytes_to_cache(data, name, gr.utils.get_upload_folder())
