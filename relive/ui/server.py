@@ -25,6 +25,7 @@ from relive.backends.fusion import load_fusion_model
 from relive.config import model_slots, settings, usable_cores
 from relive.errors import ModelUnavailable, ReliveError
 from relive.genres import N_GENRES
+from relive.priority import at_model_priority
 from relive.ui import souvenirs
 
 log = logging.getLogger("relive.ui")
@@ -105,7 +106,8 @@ def _background_tasks(demo: gr.Blocks):
     async def lifespan(app: FastAPI):
         """While the server runs, delete expired scratch folders every so often (links already stop at expiry) and
         closed sessions' state every few seconds; warm the fusion model up once at start."""
-        warm = asyncio.create_task(_after(WARM_UP_DELAY_S, lambda: asyncio.to_thread(_warm_up)))
+        # at the model work's lower priority: the first visitors' pets come first (relive.priority)
+        warm = asyncio.create_task(_after(WARM_UP_DELAY_S, lambda: asyncio.to_thread(at_model_priority(_warm_up))))
         async def forget():  # on the event loop: Gradio changes its session table there too
             forget_closed_sessions(demo)
 
