@@ -284,6 +284,20 @@ def test_resume_auto_continues_the_last_checkpoint(tmp_path):
     assert more.start_step == 10 and more.step == 14
 
 
+@pytest.mark.slow
+def test_a_fine_tune_with_frozen_norm_keeps_the_starting_statistics(tmp_path):
+    train_set, val_set = SyntheticFusionSet(16, seed=1), SyntheticFusionSet(4, seed=2)
+    start = train(_tiny_config(tmp_path / "start", max_steps=6), train_set, val_set).out_dir / "last"
+    statistics = lambda model: {k: v.clone() for k, v in model.state_dict().items() if "running_" in k}
+    before = statistics(FusionModel.from_pretrained(start))
+    for freeze, same in ((True, True), (False, False)):
+        run = train(_tiny_config(tmp_path / f"freeze-{freeze}", max_steps=6, init_from=str(start), freeze_norm=freeze),
+                    train_set, val_set)
+        tuned = FusionModel.from_pretrained(run.out_dir / "last")
+        assert all(torch.equal(v, before[k]) for k, v in statistics(tuned).items()) is same
+        assert not torch.equal(tuned.state_dict()["stem.0.0.weight"], FusionModel.from_pretrained(start).state_dict()["stem.0.0.weight"])
+
+
 def _assert_contract(item: dict, size: int) -> None:
     x, target, mask = item["input"], item["target"], item["mask"]
     assert x.shape == (7, size, size) and target.shape == (3, size, size) and mask.shape == (1, size, size)
@@ -368,6 +382,21 @@ def test_cartoon_items_paste_the_drawn_person_as_the_truth():
         colours = torch.unique(drawn["target"][person].view(3, -1), dim=1).shape[1]
         assert colours <= 12  # flat cel colours, at most the comic look's palette
     _assert_contract(TrainingView(data, 24, cartoon=1.0, scene_light=1.0)[0], 24)
+
+
+def test_grey_items_are_black_and_white_with_the_perturbation_left_in_brightness():
+    from relive.carousel.training.views import TrainingView, grey_item
+
+    data = SyntheticFusionSet(3, size=48, seed=7)
+    for i in range(len(data)):
+        grey = grey_item(data[i])
+        _assert_contract(grey, 48)
+        for image in (grey["input"][0:3], grey["input"][3:6], grey["target"]):
+            assert torch.equal(image[0], image[1]) and torch.equal(image[1], image[2])  # no colour left
+        person = data[i]["mask"].bool()[0]
+        brightness_gap = (grey["input"][3][person] - grey["target"][0][person]).abs().mean()
+        assert brightness_gap > 1e-3  # the perturbation still has something to undo
+    _assert_contract(TrainingView(data, 24, grey=1.0, scene_light=1.0)[0], 24)
 
 
 def test_one_network_input_path_for_training_and_fuse():

@@ -63,6 +63,9 @@ TRAIN_HELP = {
                    "case (needs --train-size)",
     "cartoon": "share of training items whose person is drawn in the instant avatars' flat cel colours, pasted "
                "as drawn (needs --train-size)",
+    "freeze_norm": "keep the BatchNorm statistics of the starting weights (fine-tuning on another mix)",
+    "grey": "share of training items turned black-and-white as a whole: no colour to add to a grey photo "
+            "(needs --train-size)",
     "train_size": "downscale each crop to this size before the model (e.g. --crop 512 --train-size 256)",
     "mixed_precision": "auto = fp16 on CUDA, none on CPU; or no/fp16/bf16",
 }

@@ -74,6 +74,18 @@ class FusionModel(Backend, nn.Module):
     parameter count, the checkpoint folder format, and :meth:`correction`, the one call ``fuse`` makes."""
 
     config: FusionConfig
+    # Fine-tuning: BatchNorm layers keep the running statistics the model shipped with (see :meth:`train`).
+    frozen_statistics: bool = False
+
+    def train(self, mode: bool = True) -> FusionModel:
+        """Training or inference mode, as torch's; with ``frozen_statistics`` the BatchNorm layers stay in inference
+        mode, so a fine-tune on another mix of pictures cannot move the statistics every layer is normalised with."""
+        super().train(mode)
+        if mode and self.frozen_statistics:
+            for module in self.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    module.eval()
+        return self
 
     @abc.abstractmethod
     def correction(self, comp: np.ndarray, bg: np.ndarray, alpha: np.ndarray, origin: tuple[int, int],

@@ -200,6 +200,8 @@ class Run:
         for module in self.model.modules():
             if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
                 module.momentum = config.bn_momentum
+        self.model.frozen_statistics = config.freeze_norm
+        self.model.train()
         if self.resume_from is None and config.init_from:
             self.model.load_state_dict(FusionModel.from_pretrained(config.init_from).state_dict())
             self.info(f"weights initialised from {config.init_from} (new optimizer and schedule)")
@@ -214,10 +216,10 @@ class Run:
             train_set, val_set = train_set or default_train, val_set or default_val
         if config.train_size:
             train_set = TrainingView(train_set, config.train_size, config.zoom, config.tone, config.soften,
-                                     config.seed, config.scene_light, config.cartoon)
+                                     config.seed, config.scene_light, config.cartoon, config.grey)
             val_set = TrainingView(val_set, config.train_size)  # validation: no zoom, no retoning
-        elif config.zoom or config.tone or config.soften or config.scene_light or config.cartoon:
-            raise InvalidInput("--zoom, --tone, --soften, --scene-light and --cartoon need --train-size (the size the views are "
+        elif config.zoom or config.tone or config.soften or config.scene_light or config.cartoon or config.grey:
+            raise InvalidInput("--zoom, --tone, --soften, --scene-light, --cartoon and --grey need --train-size (the size the views are "
                                "brought to)")
         self.train_set, self.val_set = train_set, val_set
         self.val_batches = fixed_validation_batches(val_set, config)

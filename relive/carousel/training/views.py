@@ -47,13 +47,15 @@ class TrainingView(Dataset):
       colours, :func:`cartoon_item`) and pasted as it is: the booth's avatars are not photos, and a model that
       never saw one takes their vivid colours for a perturbation and greys them;
     - ``scene_light``: that share becomes the booth's case (:func:`relight_item`): scene and truth under a
-      coloured light, the person pasted unlit.
+      coloured light, the person pasted unlit;
+    - ``grey``: that share is turned black-and-white as a whole first (:func:`grey_item`): a model that only saw
+      colour pictures takes a grey person for a washed-out one and paints skin colours on a black-and-white photo.
     """
 
     def __init__(self, dataset: Dataset, size: int, zoom: float = 0.0, tone: float = 0.0, soften: float = 0.0,
-                 seed: int = 0, scene_light: float = 0.0, cartoon: float = 0.0):
+                 seed: int = 0, scene_light: float = 0.0, cartoon: float = 0.0, grey: float = 0.0):
         self.dataset, self.size, self.zoom, self.tone, self.soften = dataset, size, zoom, tone, soften
-        self.scene_light, self.cartoon = scene_light, cartoon
+        self.scene_light, self.cartoon, self.grey = scene_light, cartoon, grey
         self.seed = seed
         self.epoch = 0
 
@@ -72,6 +74,8 @@ class TrainingView(Dataset):
         if self.zoom and rng.random() < self.zoom:
             item = crop_item(item, *close_up_window(item["mask"][0], rng))
         item = resize_item(item, self.size)
+        if self.grey and rng.random() < self.grey:
+            item = grey_item(item)
         if self.tone and rng.random() < self.tone:
             item = retone_item(item, rng)
         if self.soften and rng.random() < self.soften:
@@ -134,6 +138,22 @@ def retone_item(item: dict, rng: np.random.Generator) -> dict:
         return ((image.clamp(0, 1).pow(gamma) - pivot) * contrast + pivot).clamp(0, 1)
 
     return {**item, "input": torch.cat([tone(x[0:3]), tone(x[3:6]) * mask, mask]), "target": tone(target)}
+
+
+LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's "L" mode
+
+
+def grey_item(item: dict) -> dict:
+    """The whole pair in black and white (scene, avatar and truth alike): only the perturbation's change of
+    brightness and contrast is left to undo, and no colour is right to add."""
+    weights = torch.tensor(LUMA).view(3, 1, 1)
+
+    def grey(image: torch.Tensor) -> torch.Tensor:
+        return (image * weights).sum(0, keepdim=True).expand(3, -1, -1)
+
+    x, target, mask = item["input"], item["target"], item["mask"]
+    return {**item, "input": torch.cat([grey(x[0:3]), grey(x[3:6]) * mask, mask]).contiguous(),
+            "target": grey(target).contiguous()}
 
 
 def soften_item(item: dict, strength: float) -> dict:
