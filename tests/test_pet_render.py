@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -101,7 +103,7 @@ def _row_bar_lengths(chart, colour) -> list[int]:
     mask = np.all(pixels == colour, axis=-1)
     frame_top, frame_bottom = 44, render.CHART_SIZE[1] - 42  # where the plot sits at the default size
     bounds = np.linspace(frame_top, frame_bottom, genres.N_GENRES + 1).round().astype(int)
-    return [int(mask[a:b].sum(axis=1).max()) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [int(mask[a:b].sum(axis=1).max()) for a, b in itertools.pairwise(bounds)]
 
 
 def test_chart_bars_follow_the_taste_and_the_chosen_accessories(catalog):
