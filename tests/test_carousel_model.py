@@ -384,18 +384,20 @@ def test_cartoon_items_paste_the_drawn_person_as_the_truth():
     _assert_contract(TrainingView(data, 24, cartoon=1.0, scene_light=1.0)[0], 24)
 
 
-def test_grey_items_are_black_and_white_with_the_perturbation_left_in_brightness():
+def test_grey_items_are_black_and_white_with_the_perturbation_left_to_undo():
     from relive.carousel.training.views import TrainingView, grey_item
 
     data = SyntheticFusionSet(3, size=48, seed=7)
+    is_grey = lambda image: torch.equal(image[0], image[1]) and torch.equal(image[1], image[2])
     for i in range(len(data)):
-        grey = grey_item(data[i])
-        _assert_contract(grey, 48)
-        for image in (grey["input"][0:3], grey["input"][3:6], grey["target"]):
-            assert torch.equal(image[0], image[1]) and torch.equal(image[1], image[2])  # no colour left
         person = data[i]["mask"].bool()[0]
-        brightness_gap = (grey["input"][3][person] - grey["target"][0][person]).abs().mean()
-        assert brightness_gap > 1e-3  # the perturbation still has something to undo
+        for keep_cast in (False, True):
+            grey = grey_item(data[i], keep_cast)
+            _assert_contract(grey, 48)
+            assert is_grey(grey["input"][0:3]) and is_grey(grey["target"])  # scene and truth: no colour
+            assert is_grey(grey["input"][3:6]) is not keep_cast  # the avatar keeps the perturbation's cast or not
+            gap = (grey["input"][3:6] - grey["target"]).abs().mean(0)[person].mean()
+            assert gap > 1e-3  # the perturbation still has something to undo
     _assert_contract(TrainingView(data, 24, grey=1.0, scene_light=1.0)[0], 24)
 
 

@@ -35,3 +35,21 @@ def test_one_slot_on_a_gpu(env, device):
 def test_the_operator_decides(env):
     env(RELIVE_DEVICE="cpu", RELIVE_MODEL_SLOTS="3")
     assert model_slots() == 3
+
+
+@pytest.mark.parametrize("slots, threads", [("1", None), ("per core", 1)])
+def test_each_slot_gets_its_share_of_the_cores_for_torch(env, slots, threads):
+    """With one model event per core, torch's own threads would make two fusions fight over every core (more CPU
+    per fuse, issue 14): each slot gets cores / slots threads."""
+    import torch
+
+    from relive.config import usable_cores
+    from relive.ui.server import share_cores_between_model_slots
+
+    before = torch.get_num_threads()
+    env(RELIVE_MODEL_SLOTS=str(usable_cores()) if slots == "per core" else slots)
+    try:
+        share_cores_between_model_slots()
+        assert torch.get_num_threads() == (threads or usable_cores())
+    finally:
+        torch.set_num_threads(before)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -93,3 +95,40 @@ def test_all_zero_taste_shows_the_bare_creature_unless_swapped(catalog):
     assert pet.image.size == (128, 128) and pet.rows == (None, None, None)
     hat = catalog.name(int(catalog.slot_rows("Head")[0]))
     assert make_pet(np.zeros(genres.N_GENRES), size=128, swaps={"Head": hat}).accessories(catalog)["Head"] == hat
+
+
+def _row_bar_lengths(chart, colour) -> list[int]:
+    """Per genre row of a chart, how many pixels of ``colour`` it holds (a bar's length, roughly)."""
+    pixels = np.asarray(chart)
+    mask = np.all(pixels == colour, axis=-1)
+    frame_top, frame_bottom = 44, render.CHART_SIZE[1] - 42  # where the plot sits at the default size
+    bounds = np.linspace(frame_top, frame_bottom, genres.N_GENRES + 1).round().astype(int)
+    return [int(mask[a:b].sum(axis=1).max()) for a, b in itertools.pairwise(bounds)]
+
+
+def test_chart_bars_follow_the_taste_and_the_chosen_accessories(catalog):
+    """The taste's bar is drawn in each genre's own row, as long as its value; each accessory's bar in its slot's
+    colour follows that accessory's vector (no matplotlib: the chart is redrawn on every slider move)."""
+    vec = genres.from_mapping({"Rock": 1.0, "Jazz": 0.5})
+    rows = (None, None, None)
+    you = render._blend(render.PALETTE["user"], render.CHART_YOU_ALPHA)
+    lengths = _row_bar_lengths(render.taste_chart(vec, catalog, rows), you)
+    rock, jazz = genres.GENRES.index("Rock"), genres.GENRES.index("Jazz")
+    assert lengths[rock] > 1.9 * lengths[jazz] > 0  # 1 against ½ (the legend's swatch adds a little to a row)
+    assert all(n <= 40 for k, n in enumerate(lengths) if k not in (rock, jazz))  # at most the legend's swatch
+    head = catalog.slot_rows("Head")[0]
+    head_colour = tuple(int(c) for c in render.ImageColor.getrgb(render.PALETTE["Head"]))
+    worn = _row_bar_lengths(render.taste_chart(vec, catalog, (head, None, None)), head_colour)
+    strongest = int(np.argmax(catalog.vectors[head]))
+    assert worn[strongest] == max(worn) > 40
+
+
+def test_draw_ahead_fills_the_caches_the_pet_is_drawn_from(catalog):
+    render._drawn_part.cache_clear()
+    render.draw_ahead(catalog, list(creatures().values())[:1], sizes=(64,))
+    assert render._drawn_part.cache_info().currsize == len(catalog)
+    before = render._drawn_part.cache_info().misses
+    rows = make_pet(preset_vector("Raver"), size=64).rows
+    after_pet = render._drawn_part.cache_info().misses  # (its card draws the pet at the card's size)
+    render.render_pet(catalog, next(iter(creatures().values())), rows, 64)
+    assert render._drawn_part.cache_info().misses == after_pet == before + 3  # the 64 px layers: none again

@@ -42,3 +42,27 @@ def test_a_damaged_checkpoint_is_found_without_loading_it(tmp_path):
         check_fusion_model(tmp_path)
     with pytest.raises(ModelUnavailable, match="no fusion model at.*git checkout"):
         check_fusion_model(tmp_path / "absent")
+
+
+@pytest.mark.slow
+def test_the_server_app_is_built_once_when_served_not_while_laying_out(monkeypatch):
+    """Gradio builds a whole FastAPI app when a Blocks is made, closed and queued, and again when it is served:
+    relive skips the first three (about a second of cold start on the booth machine)."""
+    from gradio.routes import App
+
+    import relive.ui
+    import relive.ui.server
+
+    built = []
+    original = App.__dict__["create_app"].__func__
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(App, "create_app", staticmethod(counting))
+    demo = relive.ui.build_demo()
+    assert built == [] and App.__dict__["create_app"].__func__ is counting  # put back as it was
+    app = relive.ui.server.build_app(demo)
+    assert len(built) == 1
+    assert any(getattr(route, "path", "") == "/config" for route in app.routes[-1].app.routes)  # Gradio, served

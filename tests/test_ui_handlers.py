@@ -89,3 +89,20 @@ def test_the_cutout_reaches_the_carousel_in_memory_and_scenes_by_id(tmp_path):
         carousel_tab._avatar(None, None, "ca")
     chosen, *feet = carousel_tab.choose_background(cutout, SimpleNamespace(index=1))
     assert chosen == list_backgrounds()[1] and len(feet) == 2
+
+
+def test_pictures_are_handed_to_gradio_encoded_fast_in_its_cache(tmp_path, monkeypatch):
+    """An output picture is written once, by relive, into Gradio's cache (Gradio serves it as it is): a pet as a
+    lossless PNG (transparency kept), a photo or card as a JPEG."""
+    import numpy as np
+
+    from relive.ui.common import shown
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    pet = Image.new("RGBA", (64, 48), (0, 0, 0, 0))
+    pet.paste((250, 90, 140, 255), (10, 10, 40, 30))
+    png = shown(pet)
+    assert png.startswith(str(tmp_path)) and png.endswith(".png")
+    assert np.array_equal(np.asarray(Image.open(png)), np.asarray(pet))
+    jpeg = shown(pet.convert("RGB"), "jpeg")
+    assert Image.open(jpeg).format == "JPEG" and Image.open(jpeg).size == pet.size

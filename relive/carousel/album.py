@@ -164,12 +164,24 @@ def labelled(image: Image.Image, text: str = LABEL) -> Image.Image:
     return out
 
 
-def write_album(pages: Sequence[AlbumPage], folder: Path, name: str = "relive-album.zip", label: str = LABEL) -> Path:
-    """The pages as JPEGs labelled ``label`` in one zip inside ``folder`` (a scratch folder: it expires)."""
+def page_jpegs(pages: Sequence[AlbumPage], label: str = LABEL) -> list[tuple[str, bytes]]:
+    """Each page labelled ``label`` as a JPEG, with its file name (``01-main-stage.jpg``…): encoded once, for the
+    zip, the phone page and the gallery alike."""
+    encoded = []
+    for number, page in enumerate(pages, 1):
+        buffer = io.BytesIO()
+        labelled(page.fused.image, label).save(buffer, "JPEG", quality=92)
+        encoded.append((f"{number:02d}-{page.slug}.jpg", buffer.getvalue()))
+    return encoded
+
+
+def write_album(pages: Sequence[AlbumPage] | Sequence[tuple[str, bytes]], folder: Path, name: str = "relive-album.zip",
+                label: str = LABEL) -> Path:
+    """The pages as JPEGs labelled ``label`` in one zip inside ``folder`` (a scratch folder: it expires); ``pages``
+    may be :func:`page_jpegs`' files already (then ``label`` is theirs)."""
+    files = page_jpegs(pages, label) if pages and isinstance(pages[0], AlbumPage) else pages
     path = Path(folder) / name
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # JPEGs do not compress further
-        for number, page in enumerate(pages, 1):
-            buffer = io.BytesIO()
-            labelled(page.fused.image, label).save(buffer, "JPEG", quality=92)
-            archive.writestr(f"{number:02d}-{page.slug}.jpg", buffer.getvalue())
+        for file_name, data in files:
+            archive.writestr(file_name, data)
     return path

@@ -138,8 +138,14 @@ def load_catalog(path: str | Path | None = None, *, check_images: bool = True) -
 @lru_cache(maxsize=1)
 def creatures() -> dict[str, Path]:
     """Base creatures shipped with relive: display name → PNG path, in ``creatures.csv`` order."""
-    table = pd.read_csv(settings().pet_dir / "creatures.csv", encoding="utf-8-sig")
-    return {row.Name: settings().pet_dir / "creatures" / row.FileName for row in table.itertuples(index=False)}
+    return dict(_creatures_in(settings().pet_dir))
+
+
+@lru_cache(maxsize=4)
+def _creatures_in(pet_dir: Path) -> tuple[tuple[str, Path], ...]:
+    # read once per folder: every pet asks (a CSV read is ~1 ms of pandas)
+    table = pd.read_csv(pet_dir / "creatures.csv", encoding="utf-8-sig")
+    return tuple((row.Name, pet_dir / "creatures" / row.FileName) for row in table.itertuples(index=False))
 
 
 def creature_path(name: str | None) -> Path:

@@ -72,8 +72,11 @@ def make_pet(taste: genres.Taste | np.ndarray, *, creature: str | None = None, s
     rows = apply_swaps(match.rows if vec.any() else (None, None, None), catalog, swaps)
     cos, _ = matcher.similarities(vec[None, :], catalog)
     sims = tuple(float(cos[0, r]) if r is not None else 0.0 for r in rows)
-    image = render.render_pet(catalog, creature_path(creature), rows, size)
+    creature = creature_path(creature)
+    image = render.render_pet(catalog, creature, rows, size)
     chart = render.taste_chart(vec, catalog, rows, words=words)
     explanation = render.explain(vec, catalog, rows, sims, words=words)
-    card = render.pet_card(image, chart, taste.top(), explanation, words=words)
+    # the card's pet is drawn at its own size from cached layers: resampling the whole pet cost ~55 ms
+    on_card = render.render_pet(catalog, creature, rows, render.CARD_PET_SIZE[0])
+    card = render.pet_card(on_card, chart, taste.top(), explanation, words=words)
     return PetSouvenir(vec, match, rows, image, chart, card, explanation)

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 # First, before Gradio: importing it installs the hook that skips Gradio's typing-stub writer (~1.4 s of the start).
 from relive.ui import gradio_stubs  # noqa: F401, I001
 
@@ -29,6 +31,27 @@ BROWSER_LANGUAGE_JS = "(lang) => navigator.language || 'en'"
 
 def build_demo() -> gr.Blocks:
     """The whole app: the three tabs, the kiosk chrome and the shared state between tabs."""
+    with _no_server_app_yet():
+        return _build_demo()
+
+
+@contextlib.contextmanager
+def _no_server_app_yet():
+    """While the app is laid out, Gradio's ``App.create_app`` does nothing. Gradio builds a whole FastAPI server app
+    (80+ routes, ~0.3 s of CPU each on the 2-core booth machine) when a Blocks is made, when its ``with`` closes
+    and when ``.queue()`` is set, then once more when the app is served (``mount_gradio_app`` or ``launch``, which
+    build their own): only that last one is ever used, so the first three were a second of cold start for nothing."""
+    from gradio.routes import App
+
+    build = App.__dict__["create_app"]
+    App.create_app = staticmethod(lambda *args, **kwargs: None)
+    try:
+        yield
+    finally:
+        App.create_app = build
+
+
+def _build_demo() -> gr.Blocks:
     config = settings()
     retention_s = int(config.retention_s)
     # Gradio's own cache (uploads, results) is emptied on the same window as relive's scratch folders.

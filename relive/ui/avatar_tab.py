@@ -15,7 +15,7 @@ from relive.avatar.prompt import DEFAULT_OFFLINE_STYLE, DEFAULT_STYLE, style_cho
 from relive.config import model_slots, settings
 from relive.ui import i18n
 from relive.ui import kiosk as page_js
-from relive.ui.common import EXAMPLE_PHOTOS, Form, Mistake, example, friendly, log, on_gpu, show_examples
+from relive.ui.common import EXAMPLE_PHOTOS, Form, Mistake, example, friendly, log, on_gpu, show_examples, shown
 from relive.ui.i18n import choice, choices, t
 from relive.ui.photo_input import PhotoInput
 
@@ -101,7 +101,7 @@ def avatar(form, progress=gr.Progress()):
     if result.prompt:  # the prompt is the model's English, shown as it was given
         lines.append(f"<details><summary>{i18n.text('avatar.prompt', lang)}</summary>{result.prompt.positive}"
                      "</details>")
-    return result.image, "\n\n".join(lines), result.cutout, result.image
+    return shown(result.image), "\n\n".join(lines), result.cutout, result.image
 
 
 def build_avatar_tab(taste: gr.State, cutout: gr.State, portrait: gr.State, lang: gr.State,

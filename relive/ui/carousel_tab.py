@@ -14,7 +14,8 @@ from relive.config import model_slots
 from relive.errors import ModelUnavailable
 from relive.ui import downloads, i18n, souvenirs
 from relive.ui import kiosk as page_js
-from relive.ui.common import EXAMPLE_AVATAR, Form, Mistake, example, friendly, log, on_gpu, show_examples
+from relive.ui.common import (EXAMPLE_AVATAR, Form, Mistake, cached, example, friendly, log, on_gpu, show_examples,
+                              shown)
 from relive.ui.i18n import t
 from relive.ui.photo_input import PhotoInput
 
@@ -126,7 +127,8 @@ def fuse(form):
                          scale=form.scale, shadow=form.shadow, model=load_fusion_model())
     lang = i18n.language(form.lang)
     notes = [i18n.text("carousel.note", lang), *(i18n.message(notice, lang) for notice in page.fused.notices)]
-    return (page.fused.composite, album.labelled(page.fused.image, i18n.message(album.LABEL, lang))), "\n\n".join(notes)
+    labelled = album.labelled(page.fused.image, i18n.message(album.LABEL, lang))
+    return (shown(page.fused.composite, "jpeg"), shown(labelled, "jpeg")), "\n\n".join(notes)
 
 
 @friendly
@@ -145,8 +147,9 @@ def make_album(form, request: gr.Request, progress=gr.Progress()):
     pages = album.make_album(avatar, form.picks, shadow=form.shadow, model=load_fusion_model(), progress=report)
     folder = downloads.session_folder(request)
     label = i18n.message(album.LABEL, lang)  # drawn on each picture, in the visitor's language
-    zip_path = souvenirs.write_takeaway(folder, pages, pet_card=form.pet_card, portrait=form.portrait, label=label)
-    gallery = [(album.labelled(page.fused.image, label), page_title(page, lang)) for page in pages]
+    files = album.page_jpegs(pages, label)  # encoded once: the phone page, the zip and the gallery
+    zip_path = souvenirs.write_takeaway(folder, files, pet_card=form.pet_card, portrait=form.portrait)
+    gallery = [(cached(data, name), page_title(page, lang)) for page, (name, data) in zip(pages, files)]
     return gallery, str(zip_path)
 
 

@@ -13,7 +13,7 @@ from relive.pet.catalog import NOTHING, SLOTS, creatures, load_catalog
 from relive.pet.presets import PRESETS, preset_vector
 from relive.pet.souvenir import AUTO, make_pet
 from relive.ui import i18n
-from relive.ui.common import Form, friendly
+from relive.ui.common import Form, friendly, shown
 from relive.ui.i18n import choice, choices, t
 
 SLIDER_GROUPS = {
@@ -37,7 +37,7 @@ def _pet_outputs(form, taste: genres.Taste, strategy: str, seed: int | None):
     pet = make_pet(taste, creature=form.creature, strategy=strategy, seed=seed, swaps=swaps, words=i18n.words(lang))
     note = "" if taste else "\n\n" + i18n.text("pet.move_slider", lang)
     text = "\n".join(f"- {line}" for line in pet.explanation) + note
-    return pet.image, text, pet.chart, pet.card, taste, pet.card
+    return shown(pet.image), text, shown(pet.chart), shown(pet.card, "jpeg"), taste, pet.card
 
 
 def _taste(form) -> genres.Taste:

@@ -22,9 +22,10 @@ from fastapi import FastAPI
 
 from relive import retention
 from relive.backends.fusion import load_fusion_model
-from relive.config import settings
+from relive.config import model_slots, settings, usable_cores
 from relive.errors import ModelUnavailable, ReliveError
 from relive.genres import N_GENRES
+from relive.priority import at_model_priority
 from relive.ui import souvenirs
 
 log = logging.getLogger("relive.ui")
@@ -62,16 +63,30 @@ class HideApi:
 
 
 def _warm_up() -> None:
-    """Load the fusion model (and torch with it) and the pet matcher's compiled pass (numba, ~0.5 s on first use)
-    once the server answers, so that start-up stays fast and the first visitor does not wait for them; a missing
-    model or catalogue was already reported when the app was built."""
-    from relive.pet.catalog import load_catalog
+    """Load the fusion model (and torch with it), the pet matcher's compiled pass (numba, ~0.5 s on first use) and
+    the pet art at the sizes shown once the server answers, so that start-up stays fast and the first visitors do
+    not wait for them; a missing model or catalogue was already reported when the app was built."""
+    from relive.pet.catalog import creatures, load_catalog
     from relive.pet.matcher import match_batch
+    from relive.pet.render import draw_ahead
 
+    share_cores_between_model_slots()
     with contextlib.suppress(ModelUnavailable):
         load_fusion_model()
     with contextlib.suppress(ReliveError):
-        match_batch(np.full(N_GENRES, 0.5), load_catalog())
+        catalog = load_catalog()
+        match_batch(np.full(N_GENRES, 0.5), catalog)
+        draw_ahead(catalog, creatures().values())
+
+
+def share_cores_between_model_slots() -> None:
+    """Give each model slot its share of the cores for torch's own threads (the fusion model). On a CPU box the app
+    runs one model event per core (:func:`relive.config.model_slots`); torch's default of one thread per core on
+    top made two fusions fight over both cores: a fuse took 0.33–0.49 s of CPU with 2 threads against 0.23 s with 1
+    (load 7–8), and no less wall time."""
+    import torch
+
+    torch.set_num_threads(max(1, usable_cores() // model_slots()))
 
 
 def forget_closed_sessions(demo: gr.Blocks) -> None:
@@ -91,7 +106,8 @@ def _background_tasks(demo: gr.Blocks):
     async def lifespan(app: FastAPI):
         """While the server runs, delete expired scratch folders every so often (links already stop at expiry) and
         closed sessions' state every few seconds; warm the fusion model up once at start."""
-        warm = asyncio.create_task(_after(WARM_UP_DELAY_S, lambda: asyncio.to_thread(_warm_up)))
+        # at the model work's lower priority: the first visitors' pets come first (relive.priority)
+        warm = asyncio.create_task(_after(WARM_UP_DELAY_S, lambda: asyncio.to_thread(at_model_priority(_warm_up))))
         async def forget():  # on the event loop: Gradio changes its session table there too
             forget_closed_sessions(demo)
 

@@ -75,7 +75,7 @@ class TrainingView(Dataset):
             item = crop_item(item, *close_up_window(item["mask"][0], rng))
         item = resize_item(item, self.size)
         if self.grey and rng.random() < self.grey:
-            item = grey_item(item)
+            item = grey_item(item, keep_cast=rng.random() < 0.5)
         if self.tone and rng.random() < self.tone:
             item = retone_item(item, rng)
         if self.soften and rng.random() < self.soften:
@@ -143,17 +143,19 @@ def retone_item(item: dict, rng: np.random.Generator) -> dict:
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's "L" mode
 
 
-def grey_item(item: dict) -> dict:
-    """The whole pair in black and white (scene, avatar and truth alike): only the perturbation's change of
-    brightness and contrast is left to undo, and no colour is right to add."""
+def grey_item(item: dict, keep_cast: bool = False) -> dict:
+    """The whole pair in black and white (scene and truth): the avatar too, so that only the perturbation's change
+    of brightness is left to undo, or (``keep_cast``) the grey truth plus the perturbation's own change, colour
+    cast included, so that the cast is to be taken away: no colour is right to add to a black-and-white photo."""
     weights = torch.tensor(LUMA).view(3, 1, 1)
 
     def grey(image: torch.Tensor) -> torch.Tensor:
         return (image * weights).sum(0, keepdim=True).expand(3, -1, -1)
 
     x, target, mask = item["input"], item["target"], item["mask"]
-    return {**item, "input": torch.cat([grey(x[0:3]), grey(x[3:6]) * mask, mask]).contiguous(),
-            "target": grey(target).contiguous()}
+    truth = grey(target)
+    avatar = (truth + x[3:6] - target).clamp(0, 1) if keep_cast else grey(x[3:6])
+    return {**item, "input": torch.cat([grey(x[0:3]), avatar * mask, mask]).contiguous(), "target": truth.contiguous()}
 
 
 def soften_item(item: dict, strength: float) -> dict:
