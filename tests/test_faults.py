@@ -64,7 +64,7 @@ def test_out_of_memory_is_a_friendly_error_and_the_next_request_works(photo, mon
         _make_avatar(photo, "tiny")
     assert OOM_FIX in str(err.value.message)
     image, info, *_ = _make_avatar(photo, "tiny")
-    assert image.size == (1024, 1024) and "AI-generated" in info and len(calls) == 2
+    assert Image.open(image).size == (1024, 1024) and "AI-generated" in info and len(calls) == 2
 
 
 def test_a_full_temp_disk_is_an_error_not_a_crash(cutout, tmp_path, monkeypatch, caplog):
