@@ -175,11 +175,16 @@ def page_jpegs(pages: Sequence[AlbumPage], label: str = LABEL) -> list[tuple[str
     return encoded
 
 
+def as_page_jpegs(pages: Sequence[AlbumPage] | Sequence[tuple[str, bytes]], label: str = LABEL) -> list[tuple[str, bytes]]:
+    """``pages`` as :func:`page_jpegs`' files (labelled ``label``); files already encoded pass as they are."""
+    return page_jpegs(pages, label) if pages and isinstance(pages[0], AlbumPage) else list(pages)
+
+
 def write_album(pages: Sequence[AlbumPage] | Sequence[tuple[str, bytes]], folder: Path, name: str = "relive-album.zip",
                 label: str = LABEL) -> Path:
     """The pages as JPEGs labelled ``label`` in one zip inside ``folder`` (a scratch folder: it expires); ``pages``
     may be :func:`page_jpegs`' files already (then ``label`` is theirs)."""
-    files = page_jpegs(pages, label) if pages and isinstance(pages[0], AlbumPage) else pages
+    files = as_page_jpegs(pages, label)
     path = Path(folder) / name
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # JPEGs do not compress further
         for file_name, data in files:

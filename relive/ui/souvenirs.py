@@ -116,7 +116,7 @@ def write_takeaway(folder: Path, pages: Sequence, *, pet_card: Image.Image | Non
     JPEG labelled ``label`` (the visitor's language; or ``pages`` are :func:`relive.carousel.album.page_jpegs`'
     files already), the pet card and the avatar (when the visitor made them), and the album as one zip. Returns
     the zip's path."""
-    files = album.page_jpegs(pages, label) if pages and isinstance(pages[0], album.AlbumPage) else pages
+    files = album.as_page_jpegs(pages, label)
     for name, data in files:
         (folder / name).write_bytes(data)
     # zlib's fastest level: a fraction of the default's time for a somewhat bigger file, on the festival's network

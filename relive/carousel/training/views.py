@@ -140,14 +140,13 @@ def retone_item(item: dict, rng: np.random.Generator) -> dict:
     return {**item, "input": torch.cat([tone(x[0:3]), tone(x[3:6]) * mask, mask]), "target": tone(target)}
 
 
-LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's "L" mode
-
-
 def grey_item(item: dict, keep_cast: bool = False) -> dict:
     """The whole pair in black and white (scene and truth): the avatar too, so that only the perturbation's change
     of brightness is left to undo, or (``keep_cast``) the grey truth plus the perturbation's own change, colour
     cast included, so that the cast is to be taken away: no colour is right to add to a black-and-white photo."""
-    weights = torch.tensor(LUMA).view(3, 1, 1)
+    from relive.carousel.training.perturb import LUMA
+
+    weights = torch.from_numpy(LUMA).view(3, 1, 1)
 
     def grey(image: torch.Tensor) -> torch.Tensor:
         return (image * weights).sum(0, keepdim=True).expand(3, -1, -1)
